@@ -119,9 +119,14 @@ internal sealed class FakeTrackerClient : ITrackerClient
     private readonly Lock _gate = new();
     private readonly List<(Uri Tracker, AnnounceRequest Request)> _calls = [];
     private readonly SemaphoreSlim _called = new(0);
-    private readonly Func<Uri, AnnounceRequest, int, AnnounceResponse> _answer;
+    private readonly Func<Uri, AnnounceRequest, int, CancellationToken, Task<AnnounceResponse>> _answer;
 
-    public FakeTrackerClient(Func<Uri, AnnounceRequest, int, AnnounceResponse> answer) => _answer = answer;
+    public FakeTrackerClient(Func<Uri, AnnounceRequest, int, AnnounceResponse> answer)
+        : this((tracker, request, index, _) => Task.FromResult(answer(tracker, request, index)))
+    {
+    }
+
+    public FakeTrackerClient(Func<Uri, AnnounceRequest, int, CancellationToken, Task<AnnounceResponse>> answer) => _answer = answer;
 
     public IReadOnlyList<(Uri Tracker, AnnounceRequest Request)> Calls
     {
@@ -148,7 +153,11 @@ internal sealed class FakeTrackerClient : ITrackerClient
 
         try
         {
-            return Task.FromResult(_answer(tracker, request, index));
+            return _answer(tracker, request, index, cancellationToken);
+        }
+        catch (TrackerException e)
+        {
+            return Task.FromException<AnnounceResponse>(e);
         }
         finally
         {
@@ -159,6 +168,8 @@ internal sealed class FakeTrackerClient : ITrackerClient
     public Task<IReadOnlyDictionary<Metainfo.InfoHash, ScrapeEntry>> ScrapeAsync(Uri tracker, IReadOnlyList<Metainfo.InfoHash> infoHashes, CancellationToken cancellationToken) =>
         throw new TrackerException("scrape is not scripted");
 
+    public AnnounceEvent[] Events => Calls.Select(c => c.Request.Event).ToArray();
+
     /// <summary>Waits (real time, bounded) until <paramref name="count"/> announces in all have been made.</summary>
     public async Task WaitForCallsAsync(int count)
     {
@@ -168,6 +179,20 @@ internal sealed class FakeTrackerClient : ITrackerClient
             var left = deadline - DateTime.UtcNow;
             Assert.True(left > TimeSpan.Zero, $"timed out waiting for announce #{count}; have {Calls.Count}");
             await _called.WaitAsync(left);
+        }
+    }
+}
+
+internal static class Eventually
+{
+    /// <summary>Polls <paramref name="condition"/> (real time, bounded) until it holds.</summary>
+    public static async Task HoldsAsync(Func<bool> condition, string what)
+    {
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!condition())
+        {
+            Assert.True(DateTime.UtcNow < deadline, "timed out waiting for " + what);
+            await Task.Delay(5);
         }
     }
 }
