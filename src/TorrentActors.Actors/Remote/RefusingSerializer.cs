@@ -1,0 +1,25 @@
+using System.Runtime.Serialization;
+using Akka.Actor;
+using Akka.Serialization;
+
+namespace TorrentActors.Actors.Remote;
+
+/// <summary>
+/// Takes the place of Akka's Newtonsoft JSON serializer (identifier 1). Strict serialization only stops this
+/// node from <em>sending</em> unbound types; without this, a peer could still send any type as Newtonsoft JSON
+/// and have it built here. Every such message is refused with a <see cref="SerializationException"/>.
+/// </summary>
+public sealed class RefusingSerializer(ExtendedActorSystem system) : Serializer(system)
+{
+    public const int NewtonsoftIdentifier = 1;
+
+    public override int Identifier => NewtonsoftIdentifier;
+
+    public override bool IncludeManifest => true;
+
+    public override byte[] ToBinary(object obj) =>
+        throw new SerializationException($"{obj.GetType().FullName} has no serializer binding; only the remote protocol's messages travel");
+
+    public override object FromBinary(byte[] bytes, Type? type) =>
+        throw new SerializationException($"refused a message of unbound type {type?.FullName ?? "(unnamed)"}");
+}
