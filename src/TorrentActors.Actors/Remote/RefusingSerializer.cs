@@ -1,5 +1,6 @@
 using System.Runtime.Serialization;
 using Akka.Actor;
+using Akka.Configuration;
 using Akka.Serialization;
 
 namespace TorrentActors.Actors.Remote;
@@ -12,6 +13,13 @@ namespace TorrentActors.Actors.Remote;
 public sealed class RefusingSerializer(ExtendedActorSystem system) : Serializer(system)
 {
     public const int NewtonsoftIdentifier = 1;
+
+    /// <summary>Akka passes the <c>serialization-settings.json</c> section along; there is nothing to configure.</summary>
+    public RefusingSerializer(ExtendedActorSystem system, Config config)
+        : this(system)
+    {
+        _ = config;
+    }
 
     public override int Identifier => NewtonsoftIdentifier;
 
