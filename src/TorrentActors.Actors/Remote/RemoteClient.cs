@@ -17,6 +17,11 @@ public sealed class RemoteNodeException(string message, Exception? inner = null)
 /// </summary>
 public sealed class RemoteClient : IAsyncDisposable
 {
+    public const string PlainProtocol = "akka.tcp";
+
+    /// <summary>The scheme of a node with TLS on.</summary>
+    public const string TlsProtocol = "akka.ssl.tcp";
+
     private const string Hint = "is the node running, with remoting on, and the same TLS certificate on both sides?";
 
     private readonly IHost _host;
@@ -41,6 +46,10 @@ public sealed class RemoteClient : IAsyncDisposable
     public static async Task<RemoteClient> ConnectAsync(string node, RemoteSettings settings, TimeSpan timeout, ILoggerProvider? logs = null)
     {
         var address = ParseNodeAddress(node);
+        if (settings.CertificatePath is not null && address.Protocol == PlainProtocol)
+        {
+            address = address.WithProtocol(TlsProtocol);
+        }
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Logging.ClearProviders();
         if (logs is not null)
@@ -87,12 +96,12 @@ public sealed class RemoteClient : IAsyncDisposable
         }
         catch (Exception ex) when (ex is UriFormatException or ArgumentException or FormatException)
         {
-            throw new ArgumentException($"'{node}' is not a node address (akka.tcp://{RemoteProtocol.SystemName}@HOST:PORT)", nameof(node), ex);
+            throw new ArgumentException($"'{node}' is not a node address (akka.tcp://{RemoteProtocol.SystemName}@HOST:PORT, or akka.ssl.tcp://... with TLS)", nameof(node), ex);
         }
 
-        if (address.Protocol != "akka.tcp" || address.System != RemoteProtocol.SystemName || address.Host is null || address.Port is null or <= 0)
+        if (address.Protocol is not (PlainProtocol or TlsProtocol) || address.System != RemoteProtocol.SystemName || address.Host is null || address.Port is null or <= 0)
         {
-            throw new ArgumentException($"'{node}' is not a node address (akka.tcp://{RemoteProtocol.SystemName}@HOST:PORT)", nameof(node));
+            throw new ArgumentException($"'{node}' is not a node address (akka.tcp://{RemoteProtocol.SystemName}@HOST:PORT, or akka.ssl.tcp://... with TLS)", nameof(node));
         }
 
         return address;
