@@ -6,4 +6,7 @@ RunCommand.Register(root);
 root.Subcommands.Add(MakeCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(TrackerCommand.Create());
+root.Subcommands.Add(SendCommand.Create());
+root.Subcommands.Add(WatchCommand.Create());
+root.Subcommands.Add(StatusCommand.Create());
 return await root.Parse(args).InvokeAsync();
