@@ -1,0 +1,233 @@
+using System.Collections.Concurrent;
+using System.Net;
+using TorrentActors.Engine.Trackers;
+using Xunit;
+
+namespace TorrentActors.Engine.Tests.Trackers;
+
+public sealed class TrackerAnnouncerTests
+{
+    private static readonly IPEndPoint Peer = IPEndPoint.Parse("127.0.0.1:6881");
+
+    [Fact]
+    public async Task Announcer_sends_started_then_regular_then_completed_then_stopped()
+    {
+        var time = new ManualTimeProvider();
+        var client = new FakeTrackerClient((_, _, _) => FakeTrackerClient.Ok(TimeSpan.FromMinutes(2), Peer));
+        var left = 100L;
+        var announcer = new TrackerAnnouncer([["http://t.example/announce"]], e => TestBytes.Request(e) with { Left = Interlocked.Read(ref left) }, client, time);
+        var discovered = new ConcurrentQueue<IReadOnlyList<IPEndPoint>>();
+        announcer.PeersDiscovered += discovered.Enqueue;
+
+        announcer.Start();
+        await client.WaitForCallsAsync(1);
+        await time.WaitForPendingTimersAsync();
+        Assert.Equal(time.GetUtcNow() + TimeSpan.FromMinutes(2), announcer.NextAnnounce);
+
+        time.Advance(TimeSpan.FromSeconds(119));
+        Assert.Single(client.Calls);
+        time.Advance(TimeSpan.FromSeconds(1));
+        await client.WaitForCallsAsync(2);
+        await time.WaitForPendingTimersAsync();
+
+        Interlocked.Exchange(ref left, 0);
+        announcer.AnnounceCompleted();
+        await client.WaitForCallsAsync(3);
+        await time.WaitForPendingTimersAsync();
+        announcer.AnnounceCompleted(); // only once
+
+        await announcer.StopAsync(CancellationToken.None);
+
+        Assert.Equal([AnnounceEvent.Started, AnnounceEvent.None, AnnounceEvent.Completed, AnnounceEvent.Stopped], client.Events);
+        Assert.Equal([100L, 100L, 0L, 0L], client.Calls.Select(c => c.Request.Left));
+        Assert.Null(announcer.LastError);
+        Assert.Null(announcer.NextAnnounce);
+        Assert.Equal(4, discovered.Count);
+        Assert.All(discovered, peers => Assert.Equal([Peer], peers));
+    }
+
+    [Fact]
+    public async Task Regular_announces_wait_for_the_min_interval_when_it_is_longer()
+    {
+        var time = new ManualTimeProvider();
+        var client = new FakeTrackerClient((_, _, _) =>
+            new AnnounceResponse(TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(5), [], null, null, null, null));
+        await using var announcer = new TrackerAnnouncer([["http://t.example/announce"]], e => TestBytes.Request(e), client, time);
+
+        announcer.Start();
+        await client.WaitForCallsAsync(1);
+        await time.WaitForPendingTimersAsync();
+
+        Assert.Equal(time.GetUtcNow() + TimeSpan.FromMinutes(5), announcer.NextAnnounce);
+    }
+
+    [Fact]
+    public async Task Failures_back_off_exponentially_and_the_loop_recovers()
+    {
+        var time = new ManualTimeProvider();
+        var client = new FakeTrackerClient((_, _, index) => index < 3
+            ? throw new TrackerException($"tracker down #{index}")
+            : FakeTrackerClient.Ok(TimeSpan.FromMinutes(10), Peer));
+        await using var announcer = new TrackerAnnouncer([["http://t.example/announce"]], e => TestBytes.Request(e), client, time)
+        {
+            RetryBase = TimeSpan.FromSeconds(10),
+        };
+
+        announcer.Start();
+        for (var failure = 0; failure < 3; failure++)
+        {
+            await client.WaitForCallsAsync(failure + 1);
+            await time.WaitForPendingTimersAsync();
+            Assert.Equal($"tracker down #{failure}", announcer.LastError);
+            var wait = announcer.NextAnnounce!.Value - time.GetUtcNow();
+            var expected = TimeSpan.FromSeconds(10 << failure);
+            Assert.InRange(wait, expected, expected * 1.1);
+            time.Advance(wait);
+        }
+
+        await client.WaitForCallsAsync(4);
+        await time.WaitForPendingTimersAsync();
+        Assert.Null(announcer.LastError);
+        Assert.Equal(0, announcer.ConsecutiveFailures);
+        Assert.Equal(time.GetUtcNow() + TimeSpan.FromMinutes(10), announcer.NextAnnounce);
+        Assert.Equal([AnnounceEvent.Started, AnnounceEvent.Started, AnnounceEvent.Started, AnnounceEvent.Started], client.Events);
+    }
+
+    [Fact]
+    public async Task Back_off_is_capped()
+    {
+        var time = new ManualTimeProvider();
+        var client = new FakeTrackerClient((_, _, _) => throw new TrackerException("down"));
+        await using var announcer = new TrackerAnnouncer([["http://t.example/announce"]], e => TestBytes.Request(e), client, time)
+        {
+            RetryBase = TimeSpan.FromMinutes(10),
+            RetryCap = TimeSpan.FromMinutes(30),
+        };
+
+        announcer.Start();
+        for (var failure = 0; failure < 4; failure++)
+        {
+            await client.WaitForCallsAsync(failure + 1);
+            await time.WaitForPendingTimersAsync();
+            var wait = announcer.NextAnnounce!.Value - time.GetUtcNow();
+            Assert.InRange(wait, TimeSpan.FromMinutes(10), TimeSpan.FromMinutes(33));
+            time.Advance(wait);
+        }
+
+        await client.WaitForCallsAsync(5);
+        await time.WaitForPendingTimersAsync();
+        Assert.InRange(announcer.NextAnnounce!.Value - time.GetUtcNow(), TimeSpan.FromMinutes(30), TimeSpan.FromMinutes(33));
+    }
+
+    [Fact]
+    public async Task Completed_during_back_off_is_sent_without_waiting()
+    {
+        var time = new ManualTimeProvider();
+        var client = new FakeTrackerClient((_, _, index) => index == 1
+            ? throw new TrackerException("down")
+            : FakeTrackerClient.Ok(TimeSpan.FromMinutes(30)));
+        await using var announcer = new TrackerAnnouncer([["http://t.example/announce"]], e => TestBytes.Request(e), client, time);
+
+        announcer.Start();
+        await client.WaitForCallsAsync(1);
+        await time.WaitForPendingTimersAsync();
+        announcer.AnnounceCompleted(); // the first try of 'completed' fails
+        await client.WaitForCallsAsync(2);
+        await time.WaitForPendingTimersAsync();
+        Assert.Equal("down", announcer.LastError);
+        time.Advance(announcer.NextAnnounce!.Value - time.GetUtcNow());
+        await client.WaitForCallsAsync(3);
+
+        Assert.Equal([AnnounceEvent.Started, AnnounceEvent.Completed, AnnounceEvent.Completed], client.Events);
+    }
+
+    [Fact]
+    public async Task Stop_waits_a_bounded_time_for_a_tracker_that_hangs()
+    {
+        var time = new ManualTimeProvider();
+        var client = new FakeTrackerClient(async (_, request, _, cancellationToken) =>
+        {
+            if (request.Event == AnnounceEvent.Stopped)
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+
+            return FakeTrackerClient.Ok(TimeSpan.FromMinutes(30));
+        });
+        var announcer = new TrackerAnnouncer([["http://t.example/announce"]], e => TestBytes.Request(e), client, time);
+
+        announcer.Start();
+        await client.WaitForCallsAsync(1);
+        var stop = announcer.StopAsync(CancellationToken.None);
+        await client.WaitForCallsAsync(2);
+        await time.WaitForPendingTimersAsync();
+        Assert.False(stop.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(5));
+        await stop.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal("The 'stopped' announce did not finish within 5 s.", announcer.LastError);
+    }
+
+    [Fact]
+    public async Task Stop_before_any_successful_announce_sends_nothing()
+    {
+        var time = new ManualTimeProvider();
+        var client = new FakeTrackerClient((_, _, _) => throw new TrackerException("down"));
+        var announcer = new TrackerAnnouncer([["http://t.example/announce"]], e => TestBytes.Request(e), client, time);
+
+        announcer.Start();
+        await client.WaitForCallsAsync(1);
+        await announcer.StopAsync(CancellationToken.None);
+        await announcer.DisposeAsync();
+
+        Assert.Equal([AnnounceEvent.Started], client.Events);
+        Assert.Throws<ObjectDisposedException>(announcer.Start);
+    }
+
+    [Fact]
+    public async Task A_tracker_that_is_down_is_retried_with_back_off()
+    {
+        var time = new ManualTimeProvider();
+        var url = $"http://127.0.0.1:{HttpTrackerReplyTests.ClosedTcpPort()}/announce";
+        await using var announcer = new TrackerAnnouncer([[url]], e => TestBytes.Request(e), new TrackerClient(), time)
+        {
+            RetryBase = TimeSpan.FromSeconds(15),
+        };
+
+        announcer.Start();
+        await Eventually.HoldsAsync(() => announcer.ConsecutiveFailures == 1 && time.PendingTimers == 1, "the first failure");
+        Assert.StartsWith("Could not reach tracker", announcer.LastError, StringComparison.Ordinal);
+        Assert.InRange(announcer.NextAnnounce!.Value - time.GetUtcNow(), TimeSpan.FromSeconds(15), TimeSpan.FromSeconds(16.5));
+
+        time.Advance(announcer.NextAnnounce!.Value - time.GetUtcNow());
+        await Eventually.HoldsAsync(() => announcer.ConsecutiveFailures == 2 && time.PendingTimers == 1, "the second failure");
+        Assert.InRange(announcer.NextAnnounce!.Value - time.GetUtcNow(), TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(33));
+    }
+
+    [Fact]
+    public async Task A_tracker_that_answers_garbage_is_retried_until_it_recovers()
+    {
+        var time = new ManualTimeProvider();
+        await using var server = new RawHttpServer((_, index) => index < 2
+            ? RawHttpServer.Ok("<html>502 Bad Gateway</html>")
+            : RawHttpServer.Ok(TestBytes.Of("d8:intervali60e5:peers6:", new byte[] { 127, 0, 0, 1, 0x1A, 0xE1 }, "e")));
+        var discovered = new TaskCompletionSource<IReadOnlyList<IPEndPoint>>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var announcer = new TrackerAnnouncer([[server.Announce.AbsoluteUri]], e => TestBytes.Request(e), new TrackerClient(), time);
+        announcer.PeersDiscovered += peers => discovered.TrySetResult(peers);
+
+        announcer.Start();
+        await Eventually.HoldsAsync(() => announcer.ConsecutiveFailures == 1 && time.PendingTimers == 1, "the first failure");
+        Assert.Contains("not a bencoded dictionary", announcer.LastError, StringComparison.Ordinal);
+        time.Advance(announcer.NextAnnounce!.Value - time.GetUtcNow());
+        await Eventually.HoldsAsync(() => announcer.ConsecutiveFailures == 2 && time.PendingTimers == 1, "the second failure");
+        time.Advance(announcer.NextAnnounce!.Value - time.GetUtcNow());
+
+        var peers = await discovered.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        await Eventually.HoldsAsync(() => time.PendingTimers == 1, "the next regular announce");
+        Assert.Equal([Peer], peers);
+        Assert.Null(announcer.LastError);
+        Assert.Equal(time.GetUtcNow() + TimeSpan.FromSeconds(60), announcer.NextAnnounce);
+        Assert.All(server.RequestLines, line => Assert.Contains("&event=started&", line, StringComparison.Ordinal));
+        Assert.Equal(3, server.RequestLines.Count);
+    }
+}
