@@ -96,6 +96,11 @@ public sealed class HttpTrackerClient : ITrackerClient
     /// </summary>
     public static string BuildAnnounceUri(Uri tracker, AnnounceRequest request, uint key, string? trackerId)
     {
+        if (request.PeerId.Length != 20)
+        {
+            throw new ArgumentException($"A peer id is 20 bytes, not {request.PeerId.Length}.", nameof(request));
+        }
+
         var builder = StartQuery(tracker);
         builder.Append("info_hash=");
         AppendPercentEncoded(builder, request.InfoHash.Span);
