@@ -1,42 +1,139 @@
 using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using TorrentActors.Engine.Metainfo;
 
 namespace TorrentActors.Tracker;
 
-public sealed record TrackerOptions
-{
-    public string Host { get; init; } = "127.0.0.1";
-
-    /// <summary>HTTP port; 0 picks a free one.</summary>
-    public int HttpPort { get; init; } = 6969;
-
-    /// <summary>UDP (BEP 15) port; 0 picks a free one, null turns UDP off.</summary>
-    public int? UdpPort { get; init; } = 6969;
-
-    /// <summary>Folder whose .torrent files are served at <c>/torrents/NAME.torrent</c>; null serves none.</summary>
-    public string? TorrentDirectory { get; init; }
-
-    /// <summary>When set, only these infohashes are tracked (private mode).</summary>
-    public IReadOnlySet<InfoHash>? AllowList { get; init; }
-}
-
-/// <summary>The embedded HTTP and UDP tracker.</summary>
+/// <summary>
+/// The embedded HTTP (Kestrel) and UDP (BEP 15) tracker over one in-memory swarm store. Logs go to stderr only.
+/// </summary>
 public sealed class TrackerServer : IAsyncDisposable
 {
-    private TrackerServer()
+    private readonly WebApplication _app;
+    private readonly UdpTracker? _udp;
+    private readonly ITimer _sweeper;
+    private readonly SwarmStore _store;
+
+    private TrackerServer(WebApplication app, UdpTracker? udp, ITimer sweeper, SwarmStore store, IPEndPoint httpEndPoint)
     {
+        _app = app;
+        _udp = udp;
+        _sweeper = sweeper;
+        _store = store;
+        HttpEndPoint = httpEndPoint;
     }
 
-    public required IPEndPoint HttpEndPoint { get; init; }
+    public IPEndPoint HttpEndPoint { get; }
 
-    public IPEndPoint? UdpEndPoint { get; init; }
+    public IPEndPoint? UdpEndPoint => _udp?.LocalEndPoint;
 
     public Uri AnnounceUri => new($"http://{HttpEndPoint}/announce");
 
+    /// <summary>The BEP 15 announce URL, or null when UDP is off.</summary>
+    public Uri? UdpAnnounceUri => UdpEndPoint is { } udp ? new Uri($"udp://{udp}/announce") : null;
+
     public Uri GetTorrentUri(string fileName) => new($"http://{HttpEndPoint}/torrents/{Uri.EscapeDataString(fileName)}");
 
-    public static Task<TrackerServer> StartAsync(TrackerOptions options, CancellationToken cancellationToken = default) =>
-        throw new NotImplementedException("the tracker lands with the tracker work");
+    /// <summary>Torrents currently tracked.</summary>
+    public int TorrentCount => _store.TorrentCount;
 
-    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+    /// <summary>Peers currently tracked over all torrents.</summary>
+    public int PeerCount => _store.PeerCount;
+
+    /// <summary>Adds an infohash to the allow-list; false when it was already allowed or the tracker is open (everything allowed).</summary>
+    public bool Allow(InfoHash infoHash) => _store.Allow(Id20.From(infoHash));
+
+    public static async Task<TrackerServer> StartAsync(TrackerOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.HttpPort is < 0 or > 65535 || options.UdpPort is < 0 or > 65535)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "ports are 0..65535");
+        }
+
+        if (options.DefaultNumWant < 0 || options.MaxNumWant is < 0 or > 200)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), "numwant bounds: default >= 0, max 0..200");
+        }
+
+        var address = ParseHost(options.Host);
+        var store = new SwarmStore(options);
+        var limiter = new AddressRateLimiter(options.RequestsPerSecondPerAddress, options.RequestBurstPerAddress, options.TimeProvider);
+        var files = options.TorrentDirectory is { } dir ? new TorrentFiles(dir) : null;
+        var http = new HttpTracker(store, limiter, options, files);
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "TorrentActors.Tracker" });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+        builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestLineSize = 8 * 1024;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 16 * 1024;
+            kestrel.Limits.MaxRequestHeaderCount = 50;
+            kestrel.Limits.MaxRequestBodySize = 0;
+            kestrel.Limits.MaxConcurrentConnections = 10_000;
+            kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(30);
+            kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
+            kestrel.Listen(address, options.HttpPort);
+        });
+        var app = builder.Build();
+        app.Run(http.HandleAsync);
+        await app.StartAsync(cancellationToken);
+
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var httpEndPoint = new IPEndPoint(address, new Uri(bound).Port);
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("TorrentActors.Tracker");
+
+        UdpTracker? udp = null;
+        try
+        {
+            if (options.UdpPort is { } udpPort)
+            {
+                var protocol = new UdpTrackerProtocol(store, new ConnectionIds(options.TimeProvider), limiter, options);
+                udp = new UdpTracker(new IPEndPoint(address, udpPort), protocol, logger);
+            }
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
+        var sweepEvery = TimeSpan.FromTicks(Math.Clamp(options.EffectivePeerTimeout.Ticks / 4, TimeSpan.TicksPerSecond, TimeSpan.TicksPerMinute));
+        var sweeper = options.TimeProvider.CreateTimer(_ => store.SweepAll(), null, sweepEvery, sweepEvery);
+        return new TrackerServer(app, udp, sweeper, store, httpEndPoint);
+    }
+
+    private static IPAddress ParseHost(string host)
+    {
+        if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase))
+        {
+            return IPAddress.Loopback;
+        }
+
+        return IPAddress.TryParse(host, out var address)
+            ? address
+            : throw new ArgumentException($"tracker host must be an IP address or localhost, not '{host}'", nameof(host));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _sweeper.DisposeAsync();
+        if (_udp is not null)
+        {
+            await _udp.DisposeAsync();
+        }
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await _app.StopAsync(cts.Token);
+        await _app.DisposeAsync();
+    }
 }

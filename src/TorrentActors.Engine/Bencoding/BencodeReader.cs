@@ -9,8 +9,25 @@ public sealed record BencodeReaderOptions
     /// <summary>Strict about structure, tolerant of unsorted dictionary keys (some peers and trackers send them).</summary>
     public static readonly BencodeReaderOptions Lenient = new() { RequireSortedKeys = false };
 
-    /// <summary>Deepest nesting of lists and dictionaries accepted; deeper input is rejected before recursing.</summary>
-    public int MaxDepth { get; init; } = 128;
+    /// <summary>The highest <see cref="MaxDepth"/> allowed, low enough that decoding can never exhaust the stack.</summary>
+    public const int DepthCeiling = 1024;
+
+    /// <summary>
+    /// Deepest nesting of lists and dictionaries accepted (1 to <see cref="DepthCeiling"/>);
+    /// deeper input is rejected before recursing.
+    /// </summary>
+    public int MaxDepth
+    {
+        get => _maxDepth;
+        init
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, DepthCeiling);
+            _maxDepth = value;
+        }
+    }
+
+    private readonly int _maxDepth = 128;
 
     public bool RequireSortedKeys { get; init; } = true;
 
@@ -202,7 +219,10 @@ public static class BencodeReader
         }
     }
 
-    /// <summary>Reads a decimal integer up to <paramref name="terminator"/>: no leading zeros, no -0, no overflow.</summary>
+    /// <summary>
+    /// Reads a decimal integer up to <paramref name="terminator"/>: no leading zeros, no -0, nothing outside
+    /// the range of <see cref="long"/> (checked digit by digit, so no overflow can slip through).
+    /// </summary>
     private static long ReadInteger(ReadOnlySpan<byte> span, ref int position, byte terminator)
     {
         var start = position;
@@ -218,13 +238,15 @@ public static class BencodeReader
             position++;
         }
 
+        // Accumulate the magnitude as an unsigned value; long.MinValue's magnitude is one more than long.MaxValue.
+        var limit = negative ? (ulong)long.MaxValue + 1 : long.MaxValue;
         var digitsStart = position;
-        long value = 0;
+        ulong value = 0;
         while (true)
         {
             if (position >= span.Length)
             {
-                throw new BencodeException("unterminated integer", start);
+                throw new BencodeException(terminator == (byte)':' ? "unterminated string length" : "unterminated integer", start);
             }
 
             var b = span[position];
@@ -238,12 +260,13 @@ public static class BencodeReader
                 throw new BencodeException($"unexpected byte 0x{b:x2} in integer", position);
             }
 
-            if (position - digitsStart >= 19)
+            var digit = (ulong)(b - '0');
+            if (value > (limit - digit) / 10)
             {
                 throw new BencodeException("integer out of range", start);
             }
 
-            value = (value * 10) + (b - '0');
+            value = (value * 10) + digit;
             position++;
         }
 
@@ -264,6 +287,6 @@ public static class BencodeReader
         }
 
         position++; // terminator
-        return negative ? -value : value;
+        return negative ? (long)(0 - value) : (long)value;
     }
 }

@@ -12,6 +12,9 @@ public sealed class Torrent
     /// <summary>The largest .torrent we read; anything bigger is refused before it is decoded.</summary>
     public const int MaxFileSize = 16 * 1024 * 1024;
 
+    /// <summary>The most content bytes a torrent may describe (1 PiB); larger totals are refused as hostile.</summary>
+    public const long MaxTotalLength = 1L << 50;
+
     private Torrent(
         byte[] encoded,
         ReadOnlyMemory<byte> infoBytes,
@@ -35,7 +38,7 @@ public sealed class Torrent
         PieceHashes = pieceHashes;
         Files = files;
         IsMultiFile = isMultiFile;
-        TotalLength = files.Sum(f => f.Length);
+        TotalLength = files.Count == 0 ? 0 : files[^1].EndOffset;
         AnnounceTiers = announceTiers;
         UrlList = urlList;
         IsPrivate = isPrivate;
@@ -138,7 +141,7 @@ public sealed class Torrent
         }
 
         var (files, multi) = ReadFiles(info, name);
-        var total = files.Sum(f => f.Length);
+        var total = files[^1].EndOffset;
         var expectedPieces = (total + pieceLength - 1) / pieceLength;
         if (total == 0 || expectedPieces != pieces.Length / 20)
         {
@@ -196,6 +199,7 @@ public sealed class Torrent
 
             var files = new List<TorrentFile>(list.Count);
             var seen = new HashSet<string>(StringComparer.Ordinal);
+            var folders = new HashSet<string>(StringComparer.Ordinal);
             long offset = 0;
             foreach (var item in list.Items)
             {
@@ -208,6 +212,11 @@ public sealed class Torrent
                 if (length < 0)
                 {
                     throw new MetainfoException($"file length {length} is negative");
+                }
+
+                if (length > MaxTotalLength)
+                {
+                    throw new MetainfoException($"file length {length} is out of range");
                 }
 
                 if (!file.TryGet<BList>("path", out var path) || path.Count == 0)
@@ -228,17 +237,36 @@ public sealed class Torrent
                     throw new MetainfoException($"file '{relative}' is listed twice");
                 }
 
+                for (var i = 1; i < components.Length; i++)
+                {
+                    folders.Add(string.Join('/', components.Take(i)));
+                }
+
+                if (length > MaxTotalLength - offset)
+                {
+                    throw new MetainfoException($"the files add up to more than {MaxTotalLength} bytes");
+                }
+
                 files.Add(new TorrentFile([name, .. components], length, offset));
-                offset = checked(offset + length);
+                offset += length;
+            }
+
+            // A name used both as a file and as a folder cannot be laid out on disk.
+            foreach (var folder in folders)
+            {
+                if (seen.Contains(folder))
+                {
+                    throw new MetainfoException($"'{folder}' is both a file and a folder");
+                }
             }
 
             return (files, true);
         }
 
         var single = RequiredInteger(info, "length");
-        if (single < 0)
+        if (single < 0 || single > MaxTotalLength)
         {
-            throw new MetainfoException($"length {single} is negative");
+            throw new MetainfoException($"length {single} is out of range");
         }
 
         return ([new TorrentFile([name], single, 0)], false);

@@ -127,7 +127,7 @@ public sealed class HttpTrackerClientQueryTests
     [Fact]
     public async Task Scrape_sends_one_info_hash_parameter_per_torrent_and_reads_files()
     {
-        var other = Metainfo.InfoHash.FromHex("0000000000000000000000000000000000000001");
+        var other = TorrentActors.Engine.Metainfo.InfoHash.FromHex("0000000000000000000000000000000000000001");
         var body = TestBytes.Of(
             "d5:filesd",
             "20:", other.ToArray(), "d8:completei1e10:downloadedi2e10:incompletei3ee",

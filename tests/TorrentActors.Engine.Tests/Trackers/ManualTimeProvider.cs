@@ -165,7 +165,7 @@ internal sealed class FakeTrackerClient : ITrackerClient
         }
     }
 
-    public Task<IReadOnlyDictionary<Metainfo.InfoHash, ScrapeEntry>> ScrapeAsync(Uri tracker, IReadOnlyList<Metainfo.InfoHash> infoHashes, CancellationToken cancellationToken) =>
+    public Task<IReadOnlyDictionary<TorrentActors.Engine.Metainfo.InfoHash, ScrapeEntry>> ScrapeAsync(Uri tracker, IReadOnlyList<TorrentActors.Engine.Metainfo.InfoHash> infoHashes, CancellationToken cancellationToken) =>
         throw new TrackerException("scrape is not scripted");
 
     public AnnounceEvent[] Events => Calls.Select(c => c.Request.Event).ToArray();

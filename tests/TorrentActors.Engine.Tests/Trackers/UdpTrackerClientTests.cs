@@ -189,7 +189,7 @@ public sealed class UdpTrackerClientTests
     {
         using var tracker = new FakeUdpTracker(IPAddress.Loopback);
         var client = new UdpTrackerClient { BaseTimeout = TimeSpan.FromSeconds(10) };
-        var other = Metainfo.InfoHash.FromHex("00000000000000000000000000000000000000ff");
+        var other = TorrentActors.Engine.Metainfo.InfoHash.FromHex("00000000000000000000000000000000000000ff");
 
         var scrape = client.ScrapeAsync(tracker.Announce, [TestBytes.SpecHash, other], CancellationToken.None);
         var connect = await tracker.ReceiveAsync();

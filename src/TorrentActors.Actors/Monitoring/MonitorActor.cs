@@ -1,0 +1,63 @@
+using Akka.Actor;
+using Akka.Hosting;
+using TorrentActors.Actors.Lifetime;
+using TorrentActors.Actors.Output;
+using TorrentActors.Contracts.Instructions;
+using TorrentActors.Contracts.Torrents;
+
+namespace TorrentActors.Actors.Monitoring;
+
+/// <summary>Turns the patrons' status reports into <c>ID:NAME:PERCENT</c> lines, only when something changed.</summary>
+public sealed class MonitorActor : ReceiveActor
+{
+    private MonitorState _state = MonitorState.Empty;
+    private bool _complete;
+
+    public MonitorActor(IActorRef stdout, IActorRef lifetime)
+    {
+        Receive<TorrentEvents.StatusReported>(report =>
+        {
+            foreach (var line in MonitorState.Decide(_state, report))
+            {
+                _state = MonitorState.Apply(_state, line);
+                stdout.Tell(line);
+            }
+
+            _state = MonitorState.Refresh(_state, report);
+            NotifyIfComplete(lifetime);
+        });
+        Receive<TorrentEvents.TorrentForgotten>(forgotten =>
+        {
+            _state = MonitorState.Forget(_state, forgotten.Id);
+            NotifyIfComplete(lifetime);
+        });
+        Receive<InstructionCommands.ReportStatus>(_ =>
+        {
+            foreach (var torrent in _state.Torrents.Values)
+            {
+                stdout.Tell(torrent);
+            }
+        });
+    }
+
+    private void NotifyIfComplete(IActorRef lifetime)
+    {
+        var complete = _state.AllComplete;
+        if (complete && !_complete)
+        {
+            lifetime.Tell(AllTorrentsComplete.Instance);
+        }
+
+        _complete = complete;
+    }
+}
+
+public static class MonitorActorHosting
+{
+    public static AkkaConfigurationBuilder AddMonitorActor(this AkkaConfigurationBuilder builder) =>
+        builder.WithActors((system, registry) =>
+        {
+            var props = Props.Create(() => new MonitorActor(registry.Get<StdoutActor>(), registry.Get<LifetimeActor>()));
+            registry.Register<MonitorActor>(system.ActorOf(props, "monitor"));
+        });
+}

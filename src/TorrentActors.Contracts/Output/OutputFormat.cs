@@ -1,0 +1,85 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using TorrentActors.Engine.Client;
+
+namespace TorrentActors.Contracts.Output;
+
+/// <summary>Formats stdout lines: plain text (<c>ID:NAME:PERCENT</c>, <c>error: ...</c>) or JSON lines.</summary>
+public static class OutputFormat
+{
+    /// <summary>The longest command echoed back in an error; longer ones are cut with an ellipsis.</summary>
+    public const int MaxEchoedCommandLength = 200;
+
+    private static readonly JsonWriterOptions WriterOptions = new() { Indented = false };
+
+    public static string Format(NodeOutputs.INodeOutput output, bool json) => json ? ToJson(output) : ToText(output);
+
+    public static string ToText(NodeOutputs.INodeOutput output) => output switch
+    {
+        NodeOutputs.Progress p => string.Create(
+            CultureInfo.InvariantCulture,
+            $"{p.Id.Value}:{OneLine(p.Name, int.MaxValue)}:{p.Percent}"),
+        NodeOutputs.Error e => $"error: {OneLine(e.Command, MaxEchoedCommandLength)}: {OneLine(e.Reason, int.MaxValue)}",
+        _ => throw new ArgumentOutOfRangeException(nameof(output), output.GetType().Name, "unknown output"),
+    };
+
+    public static string ToJson(NodeOutputs.INodeOutput output)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+        {
+            writer.WriteStartObject();
+            switch (output)
+            {
+                case NodeOutputs.Progress p:
+                    writer.WriteNumber("id", p.Id.Value);
+                    writer.WriteString("name", p.Name);
+                    writer.WriteNumber("percent", p.Percent);
+                    writer.WriteString("infohash", p.InfoHash.ToHex());
+                    writer.WriteString("state", StateName(p.State));
+                    writer.WriteNumber("downloadRate", p.DownloadRate);
+                    writer.WriteNumber("uploadRate", p.UploadRate);
+                    writer.WriteNumber("peers", p.PeerCount);
+                    break;
+                case NodeOutputs.Error e:
+                    writer.WriteString("error", e.Reason);
+                    writer.WriteString("command", Shorten(e.Command, MaxEchoedCommandLength));
+                    break;
+                default:
+                    throw new ArgumentOutOfRangeException(nameof(output), output.GetType().Name, "unknown output");
+            }
+
+            writer.WriteEndObject();
+        }
+
+        return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
+    }
+
+    public static string StateName(TorrentState state) => state switch
+    {
+        TorrentState.Stopped => "stopped",
+        TorrentState.Checking => "checking",
+        TorrentState.Downloading => "downloading",
+        TorrentState.Seeding => "seeding",
+        TorrentState.Paused => "paused",
+        TorrentState.Error => "error",
+        _ => state.ToString().ToLowerInvariant(),
+    };
+
+    /// <summary>Cuts <paramref name="text"/> to a length and replaces control characters, so a line stays one line.</summary>
+    public static string OneLine(string text, int maxLength)
+    {
+        var shortened = Shorten(text, maxLength);
+        var builder = new StringBuilder(shortened.Length);
+        foreach (var c in shortened)
+        {
+            builder.Append(char.IsControl(c) ? '?' : c);
+        }
+
+        return builder.ToString();
+    }
+
+    private static string Shorten(string text, int maxLength) =>
+        text.Length <= maxLength ? text : string.Concat(text.AsSpan(0, maxLength), "…");
+}

@@ -1,0 +1,21 @@
+using TorrentActors.Engine.Metainfo;
+
+namespace TorrentActors.Contracts.Torrents;
+
+/// <summary>Commands that move a torrent through the pipeline: maker/fetchers → writer → patrons.</summary>
+public static class TorrentCommands
+{
+    public interface ITorrentCommand
+    {
+        string Command { get; }
+    }
+
+    /// <summary>Write <c>TORRENTDIR/NAME.torrent</c>, then hand the torrent to the patrons.</summary>
+    public sealed record PublishTorrent(string Command, Torrent Torrent, string DataDirectory) : ITorrentCommand;
+
+    /// <summary>
+    /// Download or seed <paramref name="Torrent"/> with its files under <paramref name="DataDirectory"/>;
+    /// <paramref name="DataVerified"/> when the maker hashed the data just now.
+    /// </summary>
+    public sealed record OpenTorrent(string Command, Torrent Torrent, string DataDirectory, bool DataVerified) : ITorrentCommand;
+}

@@ -1,0 +1,57 @@
+using System.Net;
+
+namespace TorrentActors.Engine.Client;
+
+/// <summary>Settings of one <see cref="ClientEngine"/>; defaults are safe for tests (loopback, any port).</summary>
+public sealed record EngineSettings
+{
+    /// <summary>Address the listening socket binds to (and outgoing connections bind from when not Any).</summary>
+    public IPAddress ListenAddress { get; init; } = IPAddress.Loopback;
+
+    /// <summary>0 = let the system choose; see <see cref="ITorrentEngine.ListenEndPoint"/>.</summary>
+    public int ListenPort { get; init; }
+
+    /// <summary>Port announced to trackers and peers when it differs from the bound one (port forwarding); null = bound port.</summary>
+    public int? AnnouncedPort { get; init; }
+
+    public int MaxConnections { get; init; } = 200;
+
+    public int MaxPeersPerTorrent { get; init; } = 50;
+
+    /// <summary>Regular unchoke slots per torrent; one optimistic slot comes on top.</summary>
+    public int UnchokeSlots { get; init; } = 4;
+
+    /// <summary>Threads that hash existing data at start.</summary>
+    public int HashingParallelism { get; init; } = Math.Max(1, Environment.ProcessorCount);
+
+    public int SocketBufferSize { get; init; } = 1024 * 1024;
+
+    /// <summary>Pending requests a peer may have with us (advertised as <c>reqq</c>); more are rejected.</summary>
+    public int MaxIncomingRequests { get; init; } = 500;
+
+    /// <summary>Most requests we keep outstanding with one peer (the queue grows with its rate up to this).</summary>
+    public int MaxOutstandingRequests { get; init; } = 500;
+
+    /// <summary>Pieces with bad data a peer may be the only source of before it is banned.</summary>
+    public int BanAfterHashFailures { get; init; } = 3;
+
+    public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    public TimeSpan KeepAliveInterval { get; init; } = TimeSpan.FromSeconds(90);
+
+    /// <summary>A peer with requests outstanding that sends no block for this long is dropped.</summary>
+    public TimeSpan SnubTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    public TimeSpan ChokeInterval { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Wait before dialing a known peer again after a failed or closed connection.</summary>
+    public TimeSpan RedialInterval { get; init; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>Sent as <c>v</c> in the extension handshake.</summary>
+    public string ClientName { get; init; } = "TorrentActors 0.1";
+
+    /// <summary>Peer id prefix (Azureus style); 12 random bytes follow.</summary>
+    public string PeerIdPrefix { get; init; } = "-TA0001-";
+}

@@ -1,0 +1,235 @@
+using System.Buffers;
+using System.Security.Cryptography;
+using Microsoft.Win32.SafeHandles;
+using TorrentActors.Engine.Metainfo;
+using TorrentActors.Engine.PeerWire;
+
+namespace TorrentActors.Engine.Storage;
+
+/// <summary>
+/// Maps a torrent's byte range onto its files under one folder (every path through
+/// <see cref="TorrentPaths.Resolve"/>), with positional reads and writes on cached handles.
+/// Files are created on first write; reading a missing file is a <see cref="FileNotFoundException"/>.
+/// </summary>
+public sealed class TorrentStorage : IDisposable
+{
+    private readonly Torrent _torrent;
+    private readonly string[] _paths;
+    private readonly long[] _offsets;
+    private readonly SafeFileHandle?[] _handles;
+    private readonly bool[] _writable;
+    private readonly object _sync = new();
+    private bool _disposed;
+
+    public TorrentStorage(Torrent torrent, string directory)
+    {
+        _torrent = torrent;
+        Directory = Path.GetFullPath(directory);
+        _paths = torrent.Files.Select(f => TorrentPaths.Resolve(Directory, f.PathComponents)).ToArray();
+        _offsets = torrent.Files.Select(f => f.Offset).ToArray();
+        _handles = new SafeFileHandle?[_paths.Length];
+        _writable = new bool[_paths.Length];
+    }
+
+    public string Directory { get; }
+
+    public IReadOnlyList<string> FilePaths => _paths;
+
+    /// <summary>Writes <paramref name="data"/> at torrent offset <paramref name="offset"/>, across file boundaries.</summary>
+    public void Write(long offset, ReadOnlySpan<byte> data)
+    {
+        foreach (var (file, fileOffset, start, length) in Segments(offset, data.Length))
+        {
+            RandomAccess.Write(Handle(file, write: true), data.Slice(start, length), fileOffset);
+        }
+    }
+
+    /// <summary>Fills <paramref name="destination"/> from torrent offset <paramref name="offset"/>; a short file throws <see cref="EndOfStreamException"/>.</summary>
+    public void Read(long offset, Span<byte> destination)
+    {
+        foreach (var (file, fileOffset, start, length) in Segments(offset, destination.Length))
+        {
+            var handle = Handle(file, write: false);
+            var done = 0;
+            while (done < length)
+            {
+                var read = RandomAccess.Read(handle, destination.Slice(start + done, length - done), fileOffset + done);
+                if (read == 0)
+                {
+                    throw new EndOfStreamException($"'{_paths[file]}' ends before offset {fileOffset + done}");
+                }
+
+                done += read;
+            }
+        }
+    }
+
+    /// <summary>True when every file that holds part of <paramref name="piece"/> exists and is long enough.</summary>
+    public bool PieceDataPresent(int piece)
+    {
+        var offset = piece * _torrent.PieceLength;
+        foreach (var (file, fileOffset, _, length) in Segments(offset, _torrent.GetPieceSize(piece)))
+        {
+            var info = new FileInfo(_paths[file]);
+            if (!info.Exists || info.Length < fileOffset + length)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>Hashes every piece whose data is present, in parallel; returns the pieces that match.</summary>
+    public BitField Verify(int parallelism, CancellationToken cancellationToken)
+    {
+        var have = new BitField(_torrent.PieceCount);
+        var results = new bool[_torrent.PieceCount];
+        Parallel.For(0, _torrent.PieceCount, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellationToken }, piece =>
+        {
+            results[piece] = VerifyPiece(piece);
+        });
+        for (var i = 0; i < results.Length; i++)
+        {
+            have[i] = results[i];
+        }
+
+        return have;
+    }
+
+    public bool VerifyPiece(int piece)
+    {
+        if (!PieceDataPresent(piece))
+        {
+            return false;
+        }
+
+        var size = _torrent.GetPieceSize(piece);
+        var buffer = ArrayPool<byte>.Shared.Rent(size);
+        try
+        {
+            Read(piece * _torrent.PieceLength, buffer.AsSpan(0, size));
+            return HashMatches(piece, buffer.AsSpan(0, size));
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
+        catch (EndOfStreamException)
+        {
+            return false;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    public bool HashMatches(int piece, ReadOnlySpan<byte> data)
+    {
+        Span<byte> hash = stackalloc byte[20];
+        SHA1.HashData(data, hash);
+        return hash.SequenceEqual(_torrent.GetPieceHash(piece));
+    }
+
+    /// <summary>Creates the zero-length files (no piece ever writes to them) once a download completes.</summary>
+    public void CreateEmptyFiles()
+    {
+        for (var i = 0; i < _paths.Length; i++)
+        {
+            if (_torrent.Files[i].Length == 0 && !File.Exists(_paths[i]))
+            {
+                System.IO.Directory.CreateDirectory(Path.GetDirectoryName(_paths[i])!);
+                File.WriteAllBytes(_paths[i], []);
+            }
+        }
+    }
+
+    /// <summary>Closes all handles (they reopen on demand).</summary>
+    public void CloseHandles()
+    {
+        lock (_sync)
+        {
+            for (var i = 0; i < _handles.Length; i++)
+            {
+                _handles[i]?.Dispose();
+                _handles[i] = null;
+                _writable[i] = false;
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        lock (_sync)
+        {
+            _disposed = true;
+        }
+
+        CloseHandles();
+    }
+
+    private SafeFileHandle Handle(int file, bool write)
+    {
+        lock (_sync)
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var handle = _handles[file];
+            if (handle is not null && (_writable[file] || !write))
+            {
+                return handle;
+            }
+
+            if (write)
+            {
+                System.IO.Directory.CreateDirectory(Path.GetDirectoryName(_paths[file])!);
+                var opened = File.OpenHandle(_paths[file], FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+                handle?.Dispose();
+                _handles[file] = opened;
+                _writable[file] = true;
+                return opened;
+            }
+
+            var readOnly = File.OpenHandle(_paths[file], FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+            _handles[file] = readOnly;
+            return readOnly;
+        }
+    }
+
+    /// <summary>Splits [offset, offset+length) into (file, offset in file, offset in buffer, length) runs, skipping empty files.</summary>
+    internal IEnumerable<(int File, long FileOffset, int Start, int Length)> Segments(long offset, int length)
+    {
+        if (offset < 0 || length < 0 || offset + length > _torrent.TotalLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), $"[{offset}, {offset + length}) is outside the torrent's {_torrent.TotalLength} bytes");
+        }
+
+        var index = Array.BinarySearch(_offsets, offset);
+        if (index < 0)
+        {
+            index = ~index - 1;
+        }
+
+        // Several files can share an offset (empty files): move to the last of them that starts at or before offset.
+        while (index + 1 < _offsets.Length && _offsets[index + 1] <= offset)
+        {
+            index++;
+        }
+
+        var done = 0;
+        while (done < length)
+        {
+            var file = _torrent.Files[index];
+            var position = offset + done;
+            var inFile = position - file.Offset;
+            var run = (int)Math.Min(length - done, file.Length - inFile);
+            if (run > 0)
+            {
+                yield return (index, inFile, done, run);
+                done += run;
+            }
+
+            index++;
+        }
+    }
+}

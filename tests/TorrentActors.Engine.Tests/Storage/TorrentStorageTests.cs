@@ -1,0 +1,77 @@
+using TorrentActors.Engine.Metainfo;
+using TorrentActors.Engine.Storage;
+using TorrentActors.Engine.Tests.Client;
+using Xunit;
+
+namespace TorrentActors.Engine.Tests.Storage;
+
+public sealed class TorrentStorageTests
+{
+    [Fact]
+    public void Reads_and_writes_span_file_boundaries_and_skip_empty_files()
+    {
+        var (data, torrent) = TestData.Create("multi", [("a", 10), ("empty", 0), ("b", 5), ("c/d", 20)], 16 * 1024);
+        using var _ = data;
+        using var storage = new TorrentStorage(torrent, data.Seed);
+        var all = new byte[35];
+        storage.Read(0, all);
+        var expected = File.ReadAllBytes(Path.Combine(data.Seed, "multi", "a"))
+            .Concat(File.ReadAllBytes(Path.Combine(data.Seed, "multi", "b")))
+            .Concat(File.ReadAllBytes(Path.Combine(data.Seed, "multi", "c", "d"))).ToArray();
+        Assert.Equal(expected, all);
+
+        var segments = storage.Segments(8, 10).ToList();
+        Assert.Equal([(0, 8L, 0, 2), (2, 0L, 2, 5), (3, 0L, 7, 3)], segments);
+
+        var target = data.Folder("copy");
+        using var copy = new TorrentStorage(torrent, target);
+        copy.Write(8, all.AsSpan(8, 10));
+        Assert.Equal(all.AsSpan(0, 10).ToArray()[8..], File.ReadAllBytes(Path.Combine(target, "multi", "a"))[8..]);
+        Assert.Equal(all.AsSpan(10, 5).ToArray(), File.ReadAllBytes(Path.Combine(target, "multi", "b")));
+        Assert.False(File.Exists(Path.Combine(target, "multi", "empty")));
+        Assert.Throws<ArgumentOutOfRangeException>(() => storage.Read(30, new byte[6]));
+    }
+
+    [Fact]
+    public void Verification_finds_good_pieces_and_misses_corrupt_or_missing_ones()
+    {
+        var (data, torrent) = TestData.Create("v", [("x", 40_000), ("y", 40_000)], 16 * 1024);
+        using var _ = data;
+        using (var storage = new TorrentStorage(torrent, data.Seed))
+        {
+            Assert.True(storage.Verify(2, CancellationToken.None).AllSet);
+        }
+
+        var x = Path.Combine(data.Seed, "v", "x");
+        var bytes = File.ReadAllBytes(x);
+        bytes[20_000] ^= 0xFF;
+        File.WriteAllBytes(x, bytes);
+        File.Delete(Path.Combine(data.Seed, "v", "y"));
+        using var damaged = new TorrentStorage(torrent, data.Seed);
+        var have = damaged.Verify(2, CancellationToken.None);
+        Assert.True(have[0]);
+        Assert.False(have[1]);
+        Assert.False(have[2]);
+        Assert.False(have[4]);
+        Assert.Equal(1, have.TrueCount);
+        Assert.False(File.Exists(Path.Combine(data.Seed, "v", "y")));
+    }
+
+    [Fact]
+    public void Paths_outside_the_folder_are_refused()
+    {
+        Assert.Throws<MetainfoException>(() => TorrentPaths.Resolve("/tmp/x", ["..", "etc"]));
+        Assert.Throws<MetainfoException>(() => TorrentPaths.Resolve("/tmp/x", ["a/b"]));
+    }
+
+    [Fact]
+    public void Reading_a_missing_file_is_an_io_error_not_an_empty_file()
+    {
+        var (data, torrent) = TestData.Create("m", [("", 1000)], 16 * 1024);
+        using var _ = data;
+        using var storage = new TorrentStorage(torrent, data.Folder("empty"));
+        Assert.ThrowsAny<IOException>(() => storage.Read(0, new byte[10]));
+        Assert.False(storage.VerifyPiece(0));
+        Assert.False(File.Exists(Path.Combine(data.Root, "empty", "m")));
+    }
+}

@@ -1,0 +1,82 @@
+using System.Globalization;
+using System.Text;
+using TorrentActors.Engine.Bencoding;
+using TorrentActors.Engine.Metainfo;
+
+namespace TorrentActors.Interop.Tests.Peers;
+
+/// <summary>A minimal HTTP tracker client for tests: announce and scrape against any tracker (ours or opentracker).</summary>
+public static class TrackerProbe
+{
+    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+
+    /// <summary>Percent-encodes every byte (%XX), the safe form for binary info_hash and peer_id values.</summary>
+    public static string PercentEncode(ReadOnlySpan<byte> bytes)
+    {
+        var builder = new StringBuilder(bytes.Length * 3);
+        foreach (var b in bytes)
+        {
+            builder.Append('%').Append(b.ToString("X2", CultureInfo.InvariantCulture));
+        }
+
+        return builder.ToString();
+    }
+
+    /// <summary>Sends one announce and returns the decoded reply dictionary (which may hold a <c>failure reason</c>).</summary>
+    public static async Task<BDictionary> AnnounceAsync(Uri announce, InfoHash infoHash, ReadOnlyMemory<byte> peerId, int port,
+        string? trackerEvent = null, long left = 0, int? numWant = null, CancellationToken cancellationToken = default)
+    {
+        var query = new StringBuilder();
+        query.Append(announce.Query.Length > 0 ? '&' : '?');
+        query.Append("info_hash=").Append(PercentEncode(infoHash.Span));
+        query.Append("&peer_id=").Append(PercentEncode(peerId.Span));
+        query.Append(CultureInfo.InvariantCulture, $"&port={port}&uploaded=0&downloaded=0&left={left}&compact=1");
+        if (trackerEvent is not null)
+        {
+            query.Append("&event=").Append(trackerEvent);
+        }
+
+        if (numWant is not null)
+        {
+            query.Append(CultureInfo.InvariantCulture, $"&numwant={numWant}");
+        }
+
+        var bytes = await Http.GetByteArrayAsync(announce + query.ToString(), cancellationToken);
+        return BencodeReader.DecodeDictionary(bytes, BencodeReaderOptions.Lenient);
+    }
+
+    /// <summary>Scrapes one infohash; returns (complete, incomplete, downloaded), zeros when the tracker does not know it.</summary>
+    public static async Task<(long Complete, long Incomplete, long Downloaded)> ScrapeAsync(Uri announce, InfoHash infoHash,
+        CancellationToken cancellationToken = default)
+    {
+        var scrape = announce.ToString().Replace("/announce", "/scrape", StringComparison.Ordinal);
+        var separator = scrape.Contains('?', StringComparison.Ordinal) ? '&' : '?';
+        var bytes = await Http.GetByteArrayAsync($"{scrape}{separator}info_hash={PercentEncode(infoHash.Span)}", cancellationToken);
+        var reply = BencodeReader.DecodeDictionary(bytes, BencodeReaderOptions.Lenient);
+        if (reply.Get<BDictionary>("files") is not { } files || !files.TryGetValue(infoHash.Span, out var entry) || entry is not BDictionary stats)
+        {
+            return (0, 0, 0);
+        }
+
+        return (stats.GetInteger("complete") ?? 0, stats.GetInteger("incomplete") ?? 0, stats.GetInteger("downloaded") ?? 0);
+    }
+
+    /// <summary>Polls scrape until at least <paramref name="seeders"/> seeders are registered (so a leecher started next finds them).</summary>
+    public static async Task WaitForSeedersAsync(Uri announce, InfoHash infoHash, int seeders, TimeSpan timeout, ExternalProcess? diagnostics = null)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var last = (0L, 0L, 0L);
+        while (DateTime.UtcNow < deadline)
+        {
+            last = await ScrapeAsync(announce, infoHash);
+            if (last.Item1 >= seeders)
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"tracker {announce} saw {last.Item1} seeders of {seeders} after {timeout.TotalSeconds:0} s.\n{diagnostics?.Describe()}");
+    }
+}
