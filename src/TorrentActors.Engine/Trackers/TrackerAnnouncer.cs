@@ -170,12 +170,14 @@ public sealed class TrackerAnnouncer : IAsyncDisposable
         {
             RecordError($"The 'stopped' announce did not finish within {StopTimeout.TotalSeconds:0.#} s.");
         }
-        catch (TrackerException e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // A tracker error or a failing request factory: stopping goes on regardless.
             RecordError(e.Message);
         }
     }
 
+    /// <summary>Same as <see cref="StopAsync"/> without a caller's token.</summary>
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
 
     private static TaskCompletionSource NewWake() => new(TaskCreationOptions.RunContinuationsAsynchronously);
