@@ -58,19 +58,27 @@ internal static class RunCommand
 
             var announce = settings.Tracker ?? tracker?.AnnounceUri.ToString();
             var actorSettings = settings.ToActorSettings(announce);
-            using var host = NodeHost.Build(settings, actorSettings, input.Configuration, Console.In, Console.Out);
-            await host.StartAsync(cancellationToken);
-
-            var engine = host.Services.GetRequiredService<ITorrentEngine>();
-            await Console.Error.WriteLineAsync(
-                $"torrentactors: peers on {engine.ListenEndPoint}; tracker {announce ?? "(none)"}; " +
-                $"torrents in {actorSettings.TorrentDirectory}; downloads in {actorSettings.DownloadDirectory}");
-            await host.WaitForShutdownAsync(CancellationToken.None);
-            return 0;
+            var host = NodeHost.Build(settings, actorSettings, input.Configuration, Console.In, Console.Out);
+            try
+            {
+                await host.StartAsync(cancellationToken);
+                var engine = host.Services.GetRequiredService<ITorrentEngine>();
+                await Console.Error.WriteLineAsync(
+                    $"torrentactors: peers on {engine.ListenEndPoint}; tracker {announce ?? "(none)"}; " +
+                    $"torrents in {actorSettings.TorrentDirectory}; downloads in {actorSettings.DownloadDirectory}");
+                await host.WaitForShutdownAsync(CancellationToken.None);
+                return 0;
+            }
+            finally
+            {
+                // Disposing the container disposes the engine (after the actors stopped its sessions).
+                await ((IAsyncDisposable)host).DisposeAsync();
+            }
         }
         catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or NotSupportedException or InvalidOperationException or UnauthorizedAccessException)
         {
-            await Console.Error.WriteLineAsync($"torrentactors: cannot start: {ex.Message}");
+            await Console.Error.WriteLineAsync($"torrentactors: failed: {ex.Message}");
+            await Console.Error.WriteLineAsync(ex.ToString());
             return 1;
         }
         finally

@@ -1,4 +1,6 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using TorrentActors.Engine.Client;
 
 namespace TorrentActors.Node.Hosting;
@@ -8,8 +10,12 @@ internal static class EngineFactory
 {
     public static ITorrentEngine Create(NodeSettings settings, IServiceProvider services)
     {
-        _ = IPAddress.Parse(settings.Host);
-        _ = services;
-        throw new NotSupportedException("the BitTorrent engine (ClientEngine) is not in this build yet");
+        var engineSettings = new EngineSettings
+        {
+            ListenAddress = IPAddress.Parse(settings.Host),
+            ListenPort = settings.ListenPort,
+        };
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("TorrentActors.Engine");
+        return new ClientEngine(engineSettings, logger);
     }
 }
