@@ -9,4 +9,7 @@ root.Subcommands.Add(TrackerCommand.Create());
 root.Subcommands.Add(SendCommand.Create());
 root.Subcommands.Add(WatchCommand.Create());
 root.Subcommands.Add(StatusCommand.Create());
-return await root.Parse(args).InvokeAsync();
+
+// The node handles SIGINT/SIGTERM itself (graceful shutdown through the host's console lifetime),
+// so the parser must not cancel or kill the process on those signals.
+return await root.Parse(args).InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null });

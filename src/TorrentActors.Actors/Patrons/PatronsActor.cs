@@ -42,12 +42,13 @@ public sealed class PatronsActor : ReceiveActor
         {
             if (_byHash.TryGetValue(open.Torrent.InfoHash, out var existing))
             {
-                stdout.Tell(new NodeOutputs.Error(open.Command, $"already active as {existing.Id.Value}"));
+                var reason = existing.Removing ? $"still being removed (was {existing.Id.Value}); try again" : $"already active as {existing.Id.Value}";
+                monitor.Tell(new NodeOutputs.Error(open.Command, reason));
                 return;
             }
 
             var id = new TorrentId(_nextId++);
-            var patron = PatronActor.Props(id, open, engine, Self, monitor, stdout);
+            var patron = PatronActor.Props(id, open, engine, Self, monitor, errors: monitor);
             var options = Backoff.OnFailure(patron, "patron", settings.RestartMinBackoff, settings.RestartMaxBackoff, 0.2, -1)
                 .WithSupervisorStrategy(new OneForOneStrategy(Decider.From(ex => ErrorText.IsPermanent(ex) ? Directive.Stop : Directive.Restart)));
             var child = Context.ActorOf(BackoffSupervisor.Props(options), open.Torrent.InfoHash.ToHex());
@@ -84,7 +85,7 @@ public sealed class PatronsActor : ReceiveActor
             if (entry.Failures > settings.MaxRestarts && !entry.Removing)
             {
                 entry.Removing = true;
-                stdout.Tell(new NodeOutputs.Error(entry.Command, $"gave up after {entry.Failures} failures: {failed.Reason}"));
+                monitor.Tell(new NodeOutputs.Error(entry.Command, $"gave up after {entry.Failures} failures: {failed.Reason}"));
                 engine.RemoveAsync(failed.InfoHash).PipeTo(Self, success: () => PatronMessages.SessionRemoved.Instance, failure: ex => new Status.Failure(ex));
                 Context.Stop(entry.Supervisor);
             }
