@@ -56,6 +56,7 @@ public sealed class PatronsActor : ReceiveActor
             _byHash[open.Torrent.InfoHash] = new Entry(id, open.Command, child);
             _byId[id] = open.Torrent.InfoHash;
             _log.Info("Torrent {0} is {1} ({2})", id, open.Torrent.Name, open.Torrent.InfoHash);
+            Context.System.EventStream.Publish(new TorrentAccepted(id, open.Command, open.Torrent.Name, open.Torrent.InfoHash));
         });
         Receive<InstructionCommands.StopTorrent>(stop => Route(stop.Id, stop.Command, stdout, stop));
         Receive<InstructionCommands.StartTorrent>(start => Route(start.Id, start.Command, stdout, start));
@@ -100,6 +101,7 @@ public sealed class PatronsActor : ReceiveActor
             _byHash.Remove(found.Key);
             _byId.Remove(found.Value.Id);
             monitor.Tell(new TorrentEvents.TorrentForgotten(found.Value.Id));
+            Context.System.EventStream.Publish(new TorrentEvents.TorrentForgotten(found.Value.Id));
             _log.Info("Torrent {0} is gone", found.Value.Id);
         });
         Receive<PatronMessages.SessionRemoved>(_ => { });
