@@ -814,7 +814,8 @@ public sealed partial class TorrentSession : ITorrentSession
             return;
         }
 
-        var target = Math.Clamp((int)(2 * peer.DownloadRate / PeerWireConstants.BlockSize), 16, _settings.MaxOutstandingRequests);
+        // Two seconds of the peer's rate in flight (16..max); a fresh peer starts at 64 until its rate is known.
+        var target = peer.DownloadRate == 0 ? 64 : Math.Clamp((int)(2 * peer.DownloadRate / PeerWireConstants.BlockSize), 16, _settings.MaxOutstandingRequests);
         target = Math.Min(target, peer.PeerRequestQueue ?? 250);
         var deficit = target - _picker.RequestCount(peer.Id);
         if (deficit < Math.Min(8, target / 4) && _picker.RequestCount(peer.Id) > 0)

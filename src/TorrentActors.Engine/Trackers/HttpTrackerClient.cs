@@ -96,6 +96,11 @@ public sealed class HttpTrackerClient : ITrackerClient
     /// </summary>
     public static string BuildAnnounceUri(Uri tracker, AnnounceRequest request, uint key, string? trackerId)
     {
+        if (request.PeerId.Length != 20)
+        {
+            throw new ArgumentException($"A peer id is 20 bytes, not {request.PeerId.Length}.", nameof(request));
+        }
+
         var builder = StartQuery(tracker);
         builder.Append("info_hash=");
         AppendPercentEncoded(builder, request.InfoHash.Span);
@@ -338,6 +343,9 @@ public sealed class HttpTrackerClient : ITrackerClient
         try
         {
             using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+            // One request per connection: announces are minutes apart, and trackers such as opentracker close
+            // the connection after each reply, which races with the reuse of a pooled connection.
+            request.Headers.ConnectionClose = true;
             using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             if (response.Content.Headers.ContentLength > MaxResponseBytes)
             {

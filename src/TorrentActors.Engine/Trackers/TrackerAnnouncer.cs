@@ -21,6 +21,7 @@ public sealed class TrackerAnnouncer : IAsyncDisposable
     private TaskCompletionSource _wake = NewWake();
     private CancellationTokenSource? _cancellation;
     private Task? _loop;
+    private Task? _stop;
     private bool _stopping;
     private bool _announcedOnce;
     private bool _completedRequested;
@@ -120,22 +121,22 @@ public sealed class TrackerAnnouncer : IAsyncDisposable
         wake.TrySetResult();
     }
 
-    /// <summary>Ends the loop and, if any announce got through, tells the tracker 'stopped' (waiting at most <see cref="StopTimeout"/>). Errors are kept in <see cref="LastError"/>.</summary>
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Ends the loop and, if any announce got through, tells the tracker 'stopped' (waiting at most <see cref="StopTimeout"/>).
+    /// Errors are kept in <see cref="LastError"/>. Later calls return the same task.
+    /// </summary>
+    public Task StopAsync(CancellationToken cancellationToken)
     {
-        CancellationTokenSource? cancellation;
-        Task? loop;
         lock (_gate)
         {
-            if (_stopping)
-            {
-                return;
-            }
-
             _stopping = true;
-            cancellation = _cancellation;
-            loop = _loop;
+            return _stop ??= StopCoreAsync(_cancellation, _loop, cancellationToken);
         }
+    }
+
+    private async Task StopCoreAsync(CancellationTokenSource? cancellation, Task? loop, CancellationToken cancellationToken)
+    {
+        await Task.Yield(); // leave the caller's lock before cancelling
 
         if (cancellation is null || loop is null)
         {
@@ -169,12 +170,14 @@ public sealed class TrackerAnnouncer : IAsyncDisposable
         {
             RecordError($"The 'stopped' announce did not finish within {StopTimeout.TotalSeconds:0.#} s.");
         }
-        catch (TrackerException e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // A tracker error or a failing request factory: stopping goes on regardless.
             RecordError(e.Message);
         }
     }
 
+    /// <summary>Same as <see cref="StopAsync"/> without a caller's token.</summary>
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
 
     private static TaskCompletionSource NewWake() => new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -15,6 +15,7 @@ internal sealed class RawHttpServer : IAsyncDisposable
     private readonly Func<string, int, byte[]?> _handler;
     private readonly Lock _gate = new();
     private readonly List<string> _requestLines = [];
+    private readonly List<string> _heads = [];
     private readonly Task _accepting;
 
     public RawHttpServer(Func<string, int, byte[]?> handler)
@@ -36,6 +37,18 @@ internal sealed class RawHttpServer : IAsyncDisposable
             lock (_gate)
             {
                 return _requestLines.ToArray();
+            }
+        }
+    }
+
+    /// <summary>Each request's head: request line and headers.</summary>
+    public IReadOnlyList<string> Heads
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _heads.ToArray();
             }
         }
     }
@@ -101,6 +114,7 @@ internal sealed class RawHttpServer : IAsyncDisposable
                 {
                     index = _requestLines.Count;
                     _requestLines.Add(requestLine);
+                    _heads.Add(head.ToString());
                 }
 
                 var reply = _handler(requestLine, index);
