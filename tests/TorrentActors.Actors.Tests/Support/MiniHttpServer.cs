@@ -9,11 +9,17 @@ public sealed class MiniHttpServer : IAsyncDisposable
 {
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
     private readonly CancellationTokenSource _stop = new();
-    private readonly Func<Stream, CancellationToken, Task> _respond;
+    private readonly Func<string, Stream, CancellationToken, Task> _respond;
     private readonly Task _loop;
     private readonly List<TcpClient> _clients = [];
 
     public MiniHttpServer(Func<Stream, CancellationToken, Task> respond)
+        : this((_, stream, ct) => respond(stream, ct))
+    {
+    }
+
+    /// <summary>The handler also gets the request head (request line and headers).</summary>
+    public MiniHttpServer(Func<string, Stream, CancellationToken, Task> respond)
     {
         _respond = respond;
         _listener.Start();
@@ -91,7 +97,7 @@ public sealed class MiniHttpServer : IAsyncDisposable
                 }
             }
 
-            await _respond(stream, _stop.Token);
+            await _respond(Encoding.ASCII.GetString(buffer, 0, filled), stream, _stop.Token);
             await stream.FlushAsync(_stop.Token);
         }
         catch (Exception ex) when (ex is IOException or OperationCanceledException or SocketException or ObjectDisposedException)
