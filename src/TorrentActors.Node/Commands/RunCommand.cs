@@ -68,7 +68,11 @@ internal static class RunCommand
 
             var announce = settings.Tracker ?? tracker?.AnnounceUri.ToString();
             var actorSettings = remote.Apply(settings.ToActorSettings(announce));
-            var host = NodeHost.Build(settings, actorSettings, input.Configuration, remote.Stdin(Console.In), Console.Out, remote.Settings);
+            // Only the stdout actor writes the protocol; anything else that writes to Console.Out (Akka's fallback
+            // logger prints late shutdown messages of remoting there) lands on stderr.
+            var protocolOut = Console.Out;
+            Console.SetOut(Console.Error);
+            var host = NodeHost.Build(settings, actorSettings, input.Configuration, remote.Stdin(Console.In), protocolOut, remote.Settings);
             try
             {
                 await host.StartAsync(cancellationToken);
