@@ -6,6 +6,9 @@ RunCommand.Register(root);
 root.Subcommands.Add(MakeCommand.Create());
 root.Subcommands.Add(InfoCommand.Create());
 root.Subcommands.Add(TrackerCommand.Create());
+root.Subcommands.Add(SendCommand.Create());
+root.Subcommands.Add(WatchCommand.Create());
+root.Subcommands.Add(StatusCommand.Create());
 
 // The node handles SIGINT/SIGTERM itself (graceful shutdown through the host's console lifetime),
 // so the parser must not cancel or kill the process on those signals.

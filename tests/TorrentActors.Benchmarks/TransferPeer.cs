@@ -53,7 +53,10 @@ public sealed class TransferPeer : IScenario
             }
         }
 
-        await using var engine = new ClientEngine(new EngineSettings { ListenPort = port });
+        var level = Environment.GetEnvironmentVariable("TA_LOG") is { } name && Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(name, true, out var parsed)
+            ? parsed
+            : Microsoft.Extensions.Logging.LogLevel.Warning;
+        await using var engine = new ClientEngine(new EngineSettings { ListenPort = port }, new StderrLogger(level));
         await engine.StartAsync();
         var session = engine.Add(torrent, new TorrentSessionOptions { DownloadDirectory = directory, DataVerified = verified });
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

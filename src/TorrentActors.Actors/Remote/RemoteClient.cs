@@ -41,7 +41,7 @@ public sealed class RemoteClient : IAsyncDisposable
     public Address Node { get; }
 
     /// <summary>Starts the client system and finds the gateway of <paramref name="node"/> (<c>akka.tcp://torrentactors@HOST:PORT</c>).</summary>
-    /// <exception cref="ArgumentException">The address is not a node address.</exception>
+    /// <exception cref="FormatException">The address is not a node address.</exception>
     /// <exception cref="RemoteNodeException">No gateway answered within <paramref name="timeout"/>.</exception>
     public static async Task<RemoteClient> ConnectAsync(string node, RemoteSettings settings, TimeSpan timeout, ILoggerProvider? logs = null)
     {
@@ -96,12 +96,12 @@ public sealed class RemoteClient : IAsyncDisposable
         }
         catch (Exception ex) when (ex is UriFormatException or ArgumentException or FormatException)
         {
-            throw new ArgumentException($"'{node}' is not a node address (akka.tcp://{RemoteProtocol.SystemName}@HOST:PORT, or akka.ssl.tcp://... with TLS)", nameof(node), ex);
+            throw new FormatException($"'{node}' is not a node address (akka.tcp://{RemoteProtocol.SystemName}@HOST:PORT, or akka.ssl.tcp://... with TLS)", ex);
         }
 
         if (address.Protocol is not (PlainProtocol or TlsProtocol) || address.System != RemoteProtocol.SystemName || address.Host is null || address.Port is null or <= 0)
         {
-            throw new ArgumentException($"'{node}' is not a node address (akka.tcp://{RemoteProtocol.SystemName}@HOST:PORT, or akka.ssl.tcp://... with TLS)", nameof(node));
+            throw new FormatException($"'{node}' is not a node address (akka.tcp://{RemoteProtocol.SystemName}@HOST:PORT, or akka.ssl.tcp://... with TLS)");
         }
 
         return address;

@@ -139,8 +139,8 @@ public sealed class GatewayOverTheWireTests() : TestKit("akka.test.timefactor = 
         var ex = await Assert.ThrowsAsync<RemoteNodeException>(() =>
             RemoteClient.ConnectAsync($"akka.tcp://torrentactors@127.0.0.1:{freePort}", new RemoteSettings(), TimeSpan.FromSeconds(3)));
         Assert.Contains("is the node running", ex.Message);
-        Assert.Throws<ArgumentException>(() => RemoteClient.ParseNodeAddress("http://127.0.0.1:80"));
-        Assert.Throws<ArgumentException>(() => RemoteClient.ParseNodeAddress("akka.tcp://other@127.0.0.1:4552"));
+        Assert.Throws<FormatException>(() => RemoteClient.ParseNodeAddress("http://127.0.0.1:80"));
+        Assert.Throws<FormatException>(() => RemoteClient.ParseNodeAddress("akka.tcp://other@127.0.0.1:4552"));
     }
 
     private static async Task<RemoteReplies.IRemoteReply> Ask(ActorSelection gateway, RemoteCommands.IRemoteCommand command) =>

@@ -6,7 +6,7 @@ namespace TorrentActors.Engine.Tests.Trackers;
 
 /// <summary>
 /// A minimal HTTP/1.1 server on 127.0.0.1:0 over a raw TcpListener: for each connection it reads the request head,
-/// records the request line and writes whatever bytes the test's handler returns (null: never answer), then closes.
+/// records the request line and writes whatever bytes the test's handler returns (null: never answer; empty: reset), then closes.
 /// </summary>
 internal sealed class RawHttpServer : IAsyncDisposable
 {
@@ -121,6 +121,12 @@ internal sealed class RawHttpServer : IAsyncDisposable
                 if (reply is null)
                 {
                     await Task.Delay(Timeout.Infinite, _stop.Token); // hang until the test ends
+                    return;
+                }
+
+                if (reply.Length == 0)
+                {
+                    client.Client.LingerState = new LingerOption(true, 0); // close with a reset
                     return;
                 }
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using TorrentActors.Engine.Metainfo;
+using TorrentActors.Engine.Trackers;
 using TorrentActors.Interop.Tests.Tools;
 
 namespace TorrentActors.Interop.Tests.TrackerClient;
@@ -48,6 +49,7 @@ internal sealed class OpenTrackerProcess : IDisposable
         _process.BeginOutputReadLine();
         _process.BeginErrorReadLine();
         WaitUntilListening();
+        WaitUntilWhitelistLoaded(whitelist[0]);
     }
 
     public int Port { get; }
@@ -88,6 +90,29 @@ internal sealed class OpenTrackerProcess : IDisposable
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
         listener.Stop();
         return port;
+    }
+
+    /// <summary>
+    /// opentracker opens its ports before it has read the whitelist: until then it refuses every torrent. Probe with
+    /// a 'stopped' announce (which adds no peer) until the first whitelisted torrent is accepted.
+    /// </summary>
+    private void WaitUntilWhitelistLoaded(InfoHash probe)
+    {
+        var client = new HttpTrackerClient { Timeout = TimeSpan.FromSeconds(10) };
+        var request = new AnnounceRequest(probe, System.Text.Encoding.ASCII.GetBytes("-TA0001-whitelistprb"), 1, 0, 0, 0, AnnounceEvent.Stopped);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            try
+            {
+                client.AnnounceAsync(HttpAnnounce, request, CancellationToken.None).GetAwaiter().GetResult();
+                return;
+            }
+            catch (TrackerException e) when (e.IsTrackerFailure && DateTime.UtcNow < deadline)
+            {
+                Thread.Sleep(50); // polling for the whitelist to load, bounded by the deadline
+            }
+        }
     }
 
     private void WaitUntilListening()
