@@ -1,6 +1,7 @@
 using System.Text;
 using TorrentActors.Actors.Tests.Support;
 using TorrentActors.EndToEnd.Tests.Support;
+using TorrentActors.Interop.Tests.Tools;
 using Xunit;
 
 namespace TorrentActors.EndToEnd.Tests;
@@ -78,21 +79,24 @@ public class BadInputTests
     [SkippableFact]
     public async Task A_folder_the_node_cannot_read_gets_a_permission_error()
     {
-        // root reads any folder whatever its mode, so the refusal cannot happen when the tests run as root.
-        Skip.If(Environment.UserName == "root" || Environment.GetEnvironmentVariable("USER") == "root", "running as root: root ignores read permissions, so no folder is unreadable to the node");
         Skip.If(OperatingSystem.IsWindows(), "Unix file modes only");
-        using var temp = new TempFolder();
-        var locked = temp.Folder("locked");
-        File.WriteAllText(Path.Combine(locked, "inside.bin"), "secret");
-        if (!OperatingSystem.IsWindows())
+        if (OperatingSystem.IsWindows())
         {
-            File.SetUnixFileMode(locked, UnixFileMode.None);
+            return;
         }
 
-        await using var node = StartNode(temp);
+        // root reads any folder whatever its mode, so as root the node runs as 'nobody' (uid 65534) via setpriv.
+        var isRoot = Environment.UserName == "root";
+        var setpriv = isRoot ? ExternalTool.Require("setpriv", "util-linux") : null;
+        using var temp = new TempFolder();
+        File.SetUnixFileMode(temp.Path, (UnixFileMode)0b111_111_111);
+        var locked = temp.Folder("locked");
+        File.WriteAllText(Path.Combine(locked, "inside.bin"), "secret");
+        File.SetUnixFileMode(locked, UnixFileMode.None);
+
+        await using var node = NodeProcess.Start(temp.Path, setpriv, ["--torrent-dir", temp.Combine("torrents"), "--download-dir", temp.Combine("downloads"), "--no-tracker", "--listen-port", "0"]);
         await node.SendAsync("file:" + locked);
-        Assert.StartsWith($"error: file:{locked}: permission denied", await node.NextLineAsync());
-        await node.SendAsync("status");
+        Assert.Equal($"error: file:{locked}: permission denied", await node.NextLineAsync());
         await node.SendAsync("nonsense");
         Assert.StartsWith("error: nonsense:", await node.NextLineAsync());
     }

@@ -88,6 +88,39 @@ public class FetcherTests
     }
 
     [Fact]
+    public async Task Redirects_are_followed_up_to_a_limit()
+    {
+        var hits = 0;
+        var torrent = TestTorrents.Make("moved.bin");
+        MiniHttpServer? server = null;
+        server = new MiniHttpServer(async (head, stream, ct) =>
+        {
+            Interlocked.Increment(ref hits);
+            var location = head.StartsWith("GET /loop", StringComparison.Ordinal) ? "/loop" : "/final";
+            if (head.StartsWith("GET /final", StringComparison.Ordinal))
+            {
+                await MiniHttpServer.Respond(200, torrent.EncodedBytes.ToArray())(stream, ct);
+                return;
+            }
+
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"), ct);
+        });
+        await using (server)
+        {
+            await using var node = await StartNodeAsync();
+            await node.SendAsync("torrent:" + server.Url("/start"));
+            Assert.Equal("1:moved.bin:-1", await node.Stdout.NextAsync());
+            Assert.Equal("1:moved.bin:100", await node.Stdout.NextAsync());
+
+            var loop = "torrent:" + server.Url("/loop");
+            var before = Volatile.Read(ref hits);
+            await node.SendAsync(loop);
+            Assert.Equal($"error: {loop}: HTTP request failed (HTTP 302 Found)", await node.Stdout.NextAsync());
+            Assert.Equal(1 + node.Settings.MaxHttpRedirects, Volatile.Read(ref hits) - before);
+        }
+    }
+
+    [Fact]
     public async Task A_torrent_file_over_the_limit_is_refused()
     {
         await using var node = await StartNodeAsync();

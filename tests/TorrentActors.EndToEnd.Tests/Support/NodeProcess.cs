@@ -53,9 +53,15 @@ public sealed class NodeProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the node in <paramref name="workingDirectory"/> with <paramref name="arguments"/>.</summary>
-    public static NodeProcess Start(string workingDirectory, params string[] arguments)
+    public static NodeProcess Start(string workingDirectory, params string[] arguments) => Start(workingDirectory, null, arguments);
+
+    /// <summary>
+    /// Starts the node as another user (through <c>setpriv</c>, so a test running as root can see what an
+    /// unprivileged node sees); <paramref name="setprivPath"/> null runs it as the current user.
+    /// </summary>
+    public static NodeProcess Start(string workingDirectory, string? setprivPath, params string[] arguments)
     {
-        var info = new ProcessStartInfo("dotnet")
+        var info = new ProcessStartInfo(setprivPath ?? "dotnet")
         {
             WorkingDirectory = workingDirectory,
             RedirectStandardInput = true,
@@ -65,6 +71,17 @@ public sealed class NodeProcess : IAsyncDisposable
             StandardOutputEncoding = Encoding.UTF8,
             StandardErrorEncoding = Encoding.UTF8,
         };
+        if (setprivPath is not null)
+        {
+            foreach (var argument in new[] { "--reuid=65534", "--regid=65534", "--clear-groups", "dotnet" })
+            {
+                info.ArgumentList.Add(argument);
+            }
+
+            info.Environment["HOME"] = workingDirectory;
+            info.Environment["DOTNET_CLI_HOME"] = workingDirectory;
+        }
+
         info.ArgumentList.Add(NodeBuild.DllPath);
         foreach (var argument in arguments)
         {
