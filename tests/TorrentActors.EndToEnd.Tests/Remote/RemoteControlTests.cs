@@ -19,7 +19,7 @@ public sealed partial class RemoteControlTests
         var data = temp.RandomFile("clip.bin", 3 * 1024 * 1024 + 5);
         await using var a = StartDaemon(temp, "a", "--tracker-port", "0");
         var nodeA = await WaitForRemoteAddressAsync(a);
-        await using var watchA = NodeProcess.Start(temp.Path, "watch", "--node", nodeA);
+        await using var watchA = NodeProcess.Start(temp.Path, ["watch", "--node", nodeA]);
         await WaitUntilWatchingAsync(watchA);
 
         var sent = await RunClientAsync(temp, "send", "--node", nodeA, "file:" + data);
@@ -29,7 +29,7 @@ public sealed partial class RemoteControlTests
 
         await using var b = StartDaemon(temp, "b", "--no-tracker");
         var nodeB = await WaitForRemoteAddressAsync(b);
-        await using var watchB = NodeProcess.Start(temp.Path, "watch", "--node", nodeB, "--until-complete");
+        await using var watchB = NodeProcess.Start(temp.Path, ["watch", "--node", nodeB, "--until-complete"]);
         await WaitUntilWatchingAsync(watchB);
         var upload = await RunClientAsync(temp, "send", "--node", nodeB, "--upload", "torrent:" + temp.Combine("a", "torrents", "clip.bin.torrent"));
         Assert.Equal(0, upload.ExitCode);
@@ -79,7 +79,7 @@ public sealed partial class RemoteControlTests
         await using var a = StartDaemon(temp, "a", "--no-tracker");
         var node = await WaitForRemoteAddressAsync(a);
 
-        await using var send = NodeProcess.Start(temp.Path, "send", "--node", node);
+        await using var send = NodeProcess.Start(temp.Path, ["send", "--node", node]);
         await send.SendAsync("file:" + data);
         await send.SendAsync("status");
         send.CloseStdin();
@@ -163,7 +163,7 @@ public sealed partial class RemoteControlTests
 
     private static async Task<(int ExitCode, IReadOnlyList<string> Stdout, string Stderr)> RunClientAsync(TempFolder temp, params string[] arguments)
     {
-        await using var client = NodeProcess.Start(temp.Path, arguments);
+        await using var client = NodeProcess.Start(temp.Path, [.. arguments]);
         client.CloseStdin();
         var exit = await client.WaitForExitAsync(TimeSpan.FromSeconds(120));
         return (exit, client.AllStdout, client.Stderr);
