@@ -58,7 +58,14 @@ public sealed class RemoteClient : IAsyncDisposable
         }
 
         builder.Services.AddAkka(RemoteProtocol.SystemName + "-client", akka => akka
-            .AddNodeLogging()
+            .AddHocon("akka.stdout-loglevel = OFF\nakka.log-dead-letters = off\nakka.log-dead-letters-during-shutdown = off", HoconAddMode.Prepend)
+            .ConfigureLoggers(loggers =>
+            {
+                // Stdout is the client's output: Akka's own chatter stays out of it, problems go to the given logs.
+                loggers.LogLevel = logs is null ? Akka.Event.LogLevel.ErrorLevel : Akka.Event.LogLevel.WarningLevel;
+                loggers.ClearLoggers();
+                loggers.AddLoggerFactory();
+            })
             .WithTorrentRemoting(settings with { Port = 0 }));
         var host = builder.Build();
         await host.StartAsync().ConfigureAwait(false);

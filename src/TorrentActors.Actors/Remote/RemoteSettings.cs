@@ -7,12 +7,13 @@ public sealed record RemoteSettings
 {
     public const string DefaultHost = "127.0.0.1";
 
-    public const int DefaultNodePort = 4552;
+    /// <summary>Any free port: several nodes on one machine never collide; the node prints the address it got.</summary>
+    public const int DefaultNodePort = 0;
 
     /// <summary>The address to bind; loopback unless told otherwise.</summary>
     public string Host { get; init; } = DefaultHost;
 
-    /// <summary>0 picks any free port (the node logs the address it got).</summary>
+    /// <summary>0 (the default) picks any free port; the node prints the address it got on stderr.</summary>
     public int Port { get; init; } = DefaultNodePort;
 
     /// <summary>The host name others use to reach this node, when it differs from <see cref="Host"/> (NAT, containers).</summary>

@@ -512,6 +512,7 @@ public sealed partial class TorrentSession : ITorrentSession
             else
             {
                 connection.Id = ++_nextPeerId;
+                connection.MaxQueued = Torrent.PieceCount + (4 * _settings.MaxIncomingRequests) + 1024;
                 connection.PeerId = handshake.PeerId;
                 connection.SupportsExtensions = handshake.SupportsExtensions;
                 connection.SupportsFast = handshake.SupportsFast;

@@ -17,6 +17,7 @@ public sealed class TrackerAnnouncer : IAsyncDisposable
     private readonly ITrackerClient _client;
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
+    private readonly TrackerClient? _ownedClient;
 
     private TaskCompletionSource _wake = NewWake();
     private CancellationTokenSource? _cancellation;
@@ -41,7 +42,12 @@ public sealed class TrackerAnnouncer : IAsyncDisposable
         _tiers = new TrackerTiers(tiers);
         _requestFactory = requestFactory;
         _time = time ?? TimeProvider.System;
-        _client = client ?? new TrackerClient(time: _time);
+        if (client is null)
+        {
+            _ownedClient = new TrackerClient(time: _time);
+        }
+
+        _client = client ?? _ownedClient!;
     }
 
     /// <summary>Peers from every successful announce (not raised for an empty list).</summary>
@@ -137,7 +143,18 @@ public sealed class TrackerAnnouncer : IAsyncDisposable
     private async Task StopCoreAsync(CancellationTokenSource? cancellation, Task? loop, CancellationToken cancellationToken)
     {
         await Task.Yield(); // leave the caller's lock before cancelling
+        try
+        {
+            await StopLoopAndAnnounceStoppedAsync(cancellation, loop, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _ownedClient?.Dispose();
+        }
+    }
 
+    private async Task StopLoopAndAnnounceStoppedAsync(CancellationTokenSource? cancellation, Task? loop, CancellationToken cancellationToken)
+    {
         if (cancellation is null || loop is null)
         {
             return;

@@ -16,17 +16,27 @@ internal static class RunCommand
         var command = new Command("run", "Run the node: read commands on stdin, report ID:NAME:PERCENT on stdout.");
         var commandOptions = new RunOptions();
         commandOptions.AddTo(command);
-        command.SetAction((result, cancellationToken) => RunAsync(commandOptions.Read(result), cancellationToken));
+        var commandRemote = new RemoteRunOptions();
+        commandRemote.AddTo(command);
+        command.SetAction((result, cancellationToken) => RunAsync(commandOptions.Read(result), commandRemote.Read(result), cancellationToken));
         root.Subcommands.Add(command);
 
         var rootOptions = new RunOptions();
         rootOptions.AddTo(root);
-        root.SetAction((result, cancellationToken) => RunAsync(rootOptions.Read(result), cancellationToken));
+        var rootRemote = new RemoteRunOptions();
+        rootRemote.AddTo(root);
+        root.SetAction((result, cancellationToken) => RunAsync(rootOptions.Read(result), rootRemote.Read(result), cancellationToken));
     }
 
-    private static async Task<int> RunAsync((NodeSettings Settings, IConfiguration Configuration) input, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync((NodeSettings Settings, IConfiguration Configuration) input, RemoteRunOptions.Values remote, CancellationToken cancellationToken)
     {
         var settings = input.Settings;
+        if (remote.Error is { } remoteError)
+        {
+            await Console.Error.WriteLineAsync($"torrentactors: {remoteError}");
+            return 2;
+        }
+
         try
         {
             settings.Validate();
@@ -57,11 +67,12 @@ internal static class RunCommand
             }
 
             var announce = settings.Tracker ?? tracker?.AnnounceUri.ToString();
-            var actorSettings = settings.ToActorSettings(announce);
-            var host = NodeHost.Build(settings, actorSettings, input.Configuration, Console.In, Console.Out);
+            var actorSettings = remote.Apply(settings.ToActorSettings(announce));
+            var host = NodeHost.Build(settings, actorSettings, input.Configuration, remote.Stdin(Console.In), Console.Out, remote.Settings);
             try
             {
                 await host.StartAsync(cancellationToken);
+                await RemoteRunOptions.AnnounceAsync(host.Services, Console.Error);
                 var engine = host.Services.GetRequiredService<ITorrentEngine>();
                 await Console.Error.WriteLineAsync(
                     $"torrentactors: peers on {engine.ListenEndPoint}; tracker {announce ?? "(none)"}; " +

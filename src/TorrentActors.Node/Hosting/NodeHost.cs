@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using TorrentActors.Actors;
+using TorrentActors.Actors.Remote;
 using TorrentActors.Engine.Client;
 
 namespace TorrentActors.Node.Hosting;
@@ -11,7 +12,7 @@ namespace TorrentActors.Node.Hosting;
 /// <summary>Builds the node's host: logging to stderr, the engine, and the actors through their <c>AddXActor</c> wiring.</summary>
 internal static class NodeHost
 {
-    public static IHost Build(NodeSettings settings, NodeActorSettings actorSettings, IConfiguration configuration, TextReader stdin, TextWriter stdout)
+    public static IHost Build(NodeSettings settings, NodeActorSettings actorSettings, IConfiguration configuration, TextReader stdin, TextWriter stdout, RemoteSettings? remote = null)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -36,7 +37,14 @@ internal static class NodeHost
         builder.Services.AddSingleton<ITorrentEngine>(services => EngineFactory.Create(settings, services));
         builder.Services.AddHostedService<EngineService>();
         builder.Services.AddNodeActorServices(actorSettings, stdin, stdout);
-        builder.Services.AddAkka(NodeActorsHosting.ActorSystemName, akka => akka.AddNodeActors());
+        builder.Services.AddAkka(NodeActorsHosting.ActorSystemName, akka =>
+        {
+            akka.AddNodeActors();
+            if (remote is not null)
+            {
+                akka.AddRemoteGateway().WithTorrentRemoting(remote);
+            }
+        });
         return builder.Build();
     }
 }

@@ -80,15 +80,16 @@ public sealed class UdpTrackerClientTests
     {
         using var tracker = new FakeUdpTracker(IPAddress.Loopback);
         var time = new ManualTimeProvider();
-        var client = new UdpTrackerClient(time) { BaseTimeout = TimeSpan.FromSeconds(30) };
+        using var client = new UdpTrackerClient(time) { BaseTimeout = TimeSpan.FromSeconds(30) };
 
-        await AnnounceWithConnectAsync(tracker, client);
+        var firstSource = await AnnounceWithConnectAsync(tracker, client);
 
         time.Advance(TimeSpan.FromSeconds(50));
         var second = client.AnnounceAsync(tracker.Announce, TestBytes.Request(AnnounceEvent.None), CancellationToken.None);
         var packet = await tracker.ReceiveAsync();
         Assert.Equal(98, packet.Buffer.Length);
         Assert.Equal(ConnectionId, packet.Buffer[..8]);
+        Assert.Equal(firstSource, packet.RemoteEndPoint); // the id is used from the socket (port) it was given to
         await tracker.SendAsync(packet, AnnounceReply(packet.Buffer[12..16]));
         await second;
 
@@ -208,7 +209,7 @@ public sealed class UdpTrackerClientTests
         Assert.Equal(new ScrapeEntry(1, 2, 3), files[other]);
     }
 
-    private static async Task AnnounceWithConnectAsync(FakeUdpTracker tracker, UdpTrackerClient client)
+    private static async Task<IPEndPoint> AnnounceWithConnectAsync(FakeUdpTracker tracker, UdpTrackerClient client)
     {
         var announce = client.AnnounceAsync(tracker.Announce, TestBytes.Request(), CancellationToken.None);
         var connect = await tracker.ReceiveAsync();
@@ -218,6 +219,7 @@ public sealed class UdpTrackerClientTests
         Assert.Equal(98, packet.Buffer.Length);
         await tracker.SendAsync(packet, AnnounceReply(packet.Buffer[12..16]));
         await announce;
+        return connect.RemoteEndPoint;
     }
 
     private static byte[] AnnounceReply(byte[] tid) =>

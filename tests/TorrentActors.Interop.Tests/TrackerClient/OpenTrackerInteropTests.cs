@@ -9,7 +9,7 @@ namespace TorrentActors.Interop.Tests.TrackerClient;
 /// <summary>Our tracker client against a real opentracker, over HTTP and UDP.</summary>
 public sealed class OpenTrackerInteropTests
 {
-    private static readonly InfoHash Whitelisted = InfoHash.FromHex("123456789abcdef123456789abcdef123456789a");
+    internal static readonly InfoHash Whitelisted = InfoHash.FromHex("123456789abcdef123456789abcdef123456789a");
     private static readonly InfoHash Other = InfoHash.FromHex("0102030405060708090a0b0c0d0e0f1011121314");
 
     [SkippableFact]
@@ -96,7 +96,7 @@ public sealed class OpenTrackerInteropTests
         Assert.Equal(0, afterStop[Whitelisted].Complete);
     }
 
-    private static async Task TwoPeersSeeEachOtherAsync(Uri announce, ITrackerClient client)
+    internal static async Task TwoPeersSeeEachOtherAsync(Uri announce, ITrackerClient client)
     {
         var first = await client.AnnounceAsync(announce, Request("-TA0001-peerA0000001", 7001, left: 1000), CancellationToken.None);
         var second = await client.AnnounceAsync(announce, Request("-TA0001-peerB0000001", 7002, left: 1000), CancellationToken.None);
@@ -111,6 +111,6 @@ public sealed class OpenTrackerInteropTests
         Assert.InRange(second.Interval, TrackerIntervals.Minimum, TrackerIntervals.Maximum);
     }
 
-    private static AnnounceRequest Request(string peerId, int port, long left) =>
+    internal static AnnounceRequest Request(string peerId, int port, long left) =>
         new(Whitelisted, Encoding.ASCII.GetBytes(peerId), port, 0, 0, left, AnnounceEvent.Started);
 }
