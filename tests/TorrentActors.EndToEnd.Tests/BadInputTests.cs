@@ -94,7 +94,7 @@ public class BadInputTests
         File.WriteAllText(Path.Combine(locked, "inside.bin"), "secret");
         File.SetUnixFileMode(locked, UnixFileMode.None);
 
-        await using var node = NodeProcess.Start(temp.Path, setpriv, ["--torrent-dir", temp.Combine("torrents"), "--download-dir", temp.Combine("downloads"), "--no-tracker", "--listen-port", "0"]);
+        await using var node = NodeProcess.StartAs(temp.Path, setpriv, ["--torrent-dir", temp.Combine("torrents"), "--download-dir", temp.Combine("downloads"), "--no-tracker", "--listen-port", "0"]);
         await node.SendAsync("file:" + locked);
         Assert.Equal($"error: file:{locked}: permission denied", await node.NextLineAsync());
         await node.SendAsync("nonsense");

@@ -53,13 +53,13 @@ public sealed class NodeProcess : IAsyncDisposable
     }
 
     /// <summary>Starts the node in <paramref name="workingDirectory"/> with <paramref name="arguments"/>.</summary>
-    public static NodeProcess Start(string workingDirectory, params string[] arguments) => Start(workingDirectory, null, arguments);
+    public static NodeProcess Start(string workingDirectory, params string[] arguments) => StartAs(workingDirectory, null, arguments);
 
     /// <summary>
     /// Starts the node as another user (through <c>setpriv</c>, so a test running as root can see what an
     /// unprivileged node sees); <paramref name="setprivPath"/> null runs it as the current user.
     /// </summary>
-    public static NodeProcess Start(string workingDirectory, string? setprivPath, params string[] arguments)
+    public static NodeProcess StartAs(string workingDirectory, string? setprivPath, params string[] arguments)
     {
         var info = new ProcessStartInfo(setprivPath ?? "dotnet")
         {
