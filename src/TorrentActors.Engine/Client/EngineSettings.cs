@@ -24,7 +24,8 @@ public sealed record EngineSettings
     /// <summary>Threads that hash existing data at start.</summary>
     public int HashingParallelism { get; init; } = Math.Max(1, Environment.ProcessorCount);
 
-    public int SocketBufferSize { get; init; } = 1024 * 1024;
+    /// <summary>SO_RCVBUF/SO_SNDBUF for peer sockets; 0 leaves them to kernel autotuning (grows to tcp_rmem/tcp_wmem max, fastest on loopback).</summary>
+    public int SocketBufferSize { get; init; }
 
     /// <summary>Pending requests a peer may have with us (advertised as <c>reqq</c>); more are rejected.</summary>
     public int MaxIncomingRequests { get; init; } = 500;

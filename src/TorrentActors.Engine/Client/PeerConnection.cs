@@ -28,12 +28,15 @@ internal sealed class PeerConnection : IAsyncDisposable
     {
         _socket = socket;
         socket.NoDelay = true;
-        socket.ReceiveBufferSize = socketBufferSize;
-        socket.SendBufferSize = socketBufferSize;
+        if (socketBufferSize > 0)
+        {
+            socket.ReceiveBufferSize = socketBufferSize;
+            socket.SendBufferSize = socketBufferSize;
+        }
         Remote = remote;
         Outgoing = outgoing;
         _stream = new NetworkStream(socket, ownsSocket: true);
-        Reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 128 * 1024, minimumReadSize: 32 * 1024, leaveOpen: true));
+        Reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 256 * 1024, minimumReadSize: 64 * 1024, leaveOpen: true));
         Writer = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
         LastReceived = LastSent = LastBlock = Environment.TickCount64;
     }
@@ -102,7 +105,21 @@ internal sealed class PeerConnection : IAsyncDisposable
 
     public long LastUploaded { get; set; }
 
-    public void Send(Outgoing message) => _queue.Writer.TryWrite(message);
+    /// <summary>Most messages that may wait in the send queue; a peer that stops reading is dropped past this.</summary>
+    public int MaxQueued { get; set; } = 8192;
+
+    private int _queued;
+
+    public void Send(Outgoing message)
+    {
+        if (Interlocked.Increment(ref _queued) > MaxQueued)
+        {
+            Close("send queue overflow: the peer does not read");
+            return;
+        }
+
+        _queue.Writer.TryWrite(message);
+    }
 
     public async Task SendHandshakeAsync(Handshake handshake)
     {
@@ -144,6 +161,7 @@ internal sealed class PeerConnection : IAsyncDisposable
         {
             while (reader.TryRead(out var item))
             {
+                Interlocked.Decrement(ref _queued);
                 unflushed += Encode(item, readBlock, mayUpload);
                 if (unflushed >= FlushThreshold)
                 {
@@ -246,8 +264,10 @@ internal sealed class PeerConnection : IAsyncDisposable
 
         CloseReason = reason;
         _queue.Writer.TryComplete();
-        _closed.Cancel();
         _socket.Close(0);
+
+        // Cancellation callbacks may run inline; callers often hold the session lock, so cancel elsewhere.
+        ThreadPool.UnsafeQueueUserWorkItem(static cts => cts.Cancel(), _closed, preferLocal: false);
     }
 
     public async ValueTask DisposeAsync()
@@ -256,6 +276,5 @@ internal sealed class PeerConnection : IAsyncDisposable
         await Reader.CompleteAsync().ConfigureAwait(false);
         await Writer.CompleteAsync().ConfigureAwait(false);
         await _stream.DisposeAsync().ConfigureAwait(false);
-        _closed.Dispose();
     }
 }

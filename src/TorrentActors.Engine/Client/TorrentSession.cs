@@ -7,6 +7,7 @@ using TorrentActors.Engine.Metainfo;
 using TorrentActors.Engine.PeerWire;
 using TorrentActors.Engine.Picking;
 using TorrentActors.Engine.Storage;
+using TorrentActors.Engine.Trackers;
 
 namespace TorrentActors.Engine.Client;
 
@@ -45,7 +46,7 @@ public sealed partial class TorrentSession : ITorrentSession
     private long _uploadRate;
     private long _lastChoke;
     private TorrentStatus? _lastRaised;
-    private ISessionAnnouncer? _announcer;
+    private TrackerAnnouncer? _announcer;
 
     internal TorrentSession(ClientEngine engine, Torrent torrent, TorrentSessionOptions options, ILogger? logger)
     {
@@ -119,7 +120,22 @@ public sealed partial class TorrentSession : ITorrentSession
         }
     }
 
-    internal void UseAnnouncer(ISessionAnnouncer announcer) => _announcer = announcer;
+    /// <summary>Why the last tracker announce failed (null after a success or without trackers).</summary>
+    public string? TrackerError => _announcer?.LastError;
+
+    private TrackerAnnouncer? CreateAnnouncer()
+    {
+        if (Torrent.AnnounceTiers.Count == 0 || Torrent.AnnounceTiers.All(t => t.Count == 0))
+        {
+            return null;
+        }
+
+        var announcer = new TrackerAnnouncer(
+            Torrent.AnnounceTiers,
+            e => new AnnounceRequest(InfoHash, _engine.PeerId, _engine.AnnouncedPort, Uploaded, Downloaded, Left, e));
+        announcer.PeersDiscovered += AddPeers;
+        return announcer;
+    }
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
     {
@@ -184,6 +200,7 @@ public sealed partial class TorrentSession : ITorrentSession
         Log.Started(_logger, InfoHash.ToHex(), have.TrueCount, Torrent.PieceCount);
         RaiseIfChanged();
         _tickLoop = Task.Run(() => TickLoopAsync(running.Token), CancellationToken.None);
+        _announcer = CreateAnnouncer();
         _announcer?.Start();
         DialKnownPeers();
     }
@@ -191,9 +208,11 @@ public sealed partial class TorrentSession : ITorrentSession
     public async Task StopAsync(CancellationToken cancellationToken = default)
     {
         await HaltAsync(TorrentState.Stopped).ConfigureAwait(false);
-        if (_announcer is not null)
+        var announcer = Interlocked.Exchange(ref _announcer, null);
+        if (announcer is not null)
         {
-            await _announcer.StopAsync(cancellationToken).ConfigureAwait(false);
+            announcer.PeersDiscovered -= AddPeers;
+            await announcer.StopAsync(cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -493,6 +512,7 @@ public sealed partial class TorrentSession : ITorrentSession
             else
             {
                 connection.Id = ++_nextPeerId;
+                connection.MaxQueued = Torrent.PieceCount + (4 * _settings.MaxIncomingRequests) + 1024;
                 connection.PeerId = handshake.PeerId;
                 connection.SupportsExtensions = handshake.SupportsExtensions;
                 connection.SupportsFast = handshake.SupportsFast;
@@ -581,7 +601,6 @@ public sealed partial class TorrentSession : ITorrentSession
     {
         var reader = connection.Reader;
         var bitfieldLength = BitField.ByteLength(Torrent.PieceCount);
-        var first = true;
         while (true)
         {
             var result = await reader.ReadAsync(connection.Closed).ConfigureAwait(false);
@@ -591,8 +610,7 @@ public sealed partial class TorrentSession : ITorrentSession
             {
                 while (PeerMessageReader.TryRead(ref buffer, bitfieldLength, out var message))
                 {
-                    Handle(connection, message, first);
-                    first = false;
+                    Handle(connection, message);
                     consumed = true;
                 }
             }
@@ -610,7 +628,7 @@ public sealed partial class TorrentSession : ITorrentSession
         }
     }
 
-    private void Handle(PeerConnection peer, PeerMessage message, bool first)
+    private void Handle(PeerConnection peer, PeerMessage message)
     {
         switch (message.Kind)
         {
@@ -644,7 +662,7 @@ public sealed partial class TorrentSession : ITorrentSession
                 UpdateInterest(peer);
                 break;
             case PeerMessageKind.Bitfield:
-                ReplaceBitfield(peer, BitField.FromWire(message.Payload, Torrent.PieceCount), first);
+                ReplaceBitfield(peer, BitField.FromWire(message.Payload, Torrent.PieceCount));
                 break;
             case PeerMessageKind.HaveAll or PeerMessageKind.HaveNone:
             {
@@ -659,7 +677,7 @@ public sealed partial class TorrentSession : ITorrentSession
                     field.SetAll();
                 }
 
-                ReplaceBitfield(peer, field, first);
+                ReplaceBitfield(peer, field);
                 break;
             }
 
@@ -721,13 +739,10 @@ public sealed partial class TorrentSession : ITorrentSession
         peer.PeerHas ??= new BitField(Torrent.PieceCount);
     }
 
-    private void ReplaceBitfield(PeerConnection peer, BitField field, bool first)
+    private void ReplaceBitfield(PeerConnection peer, BitField field)
     {
-        if (!first && peer.PeerHas is not null)
-        {
-            throw new PeerProtocolException("bitfield after other messages");
-        }
-
+        // BEP 3 wants the bitfield first, but real clients send it after the extension handshake or
+        // even twice (aria2 resends it): a later one simply replaces what we knew.
         if (peer.PeerHas is { } old)
         {
             _picker.RemoveAvailability(old);
@@ -814,7 +829,8 @@ public sealed partial class TorrentSession : ITorrentSession
             return;
         }
 
-        var target = Math.Clamp((int)(2 * peer.DownloadRate / PeerWireConstants.BlockSize), 16, _settings.MaxOutstandingRequests);
+        // Two seconds of the peer's rate in flight (16..max); a fresh peer starts at 64 until its rate is known.
+        var target = peer.DownloadRate == 0 ? 64 : Math.Clamp((int)(2 * peer.DownloadRate / PeerWireConstants.BlockSize), 16, _settings.MaxOutstandingRequests);
         target = Math.Min(target, peer.PeerRequestQueue ?? 250);
         var deficit = target - _picker.RequestCount(peer.Id);
         if (deficit < Math.Min(8, target / 4) && _picker.RequestCount(peer.Id) > 0)
@@ -1054,12 +1070,7 @@ public sealed partial class TorrentSession : ITorrentSession
 
     internal async ValueTask DisposeAsync()
     {
-        await HaltAsync(TorrentState.Stopped).ConfigureAwait(false);
-        if (_announcer is not null)
-        {
-            await _announcer.DisposeAsync().ConfigureAwait(false);
-        }
-
+        await StopAsync(CancellationToken.None).ConfigureAwait(false);
         _storage.Dispose();
     }
 

@@ -38,30 +38,72 @@ public sealed class TorrentStorage : IDisposable
     /// <summary>Writes <paramref name="data"/> at torrent offset <paramref name="offset"/>, across file boundaries.</summary>
     public void Write(long offset, ReadOnlySpan<byte> data)
     {
-        foreach (var (file, fileOffset, start, length) in Segments(offset, data.Length))
+        CheckRange(offset, data.Length);
+        var file = FileAt(offset);
+        var done = 0;
+        while (done < data.Length)
         {
-            RandomAccess.Write(Handle(file, write: true), data.Slice(start, length), fileOffset);
+            var inFile = offset + done - _offsets[file];
+            var run = (int)Math.Min(data.Length - done, _torrent.Files[file].Length - inFile);
+            if (run > 0)
+            {
+                RandomAccess.Write(Handle(file, write: true), data.Slice(done, run), inFile);
+                done += run;
+            }
+
+            file++;
         }
     }
 
     /// <summary>Fills <paramref name="destination"/> from torrent offset <paramref name="offset"/>; a short file throws <see cref="EndOfStreamException"/>.</summary>
     public void Read(long offset, Span<byte> destination)
     {
-        foreach (var (file, fileOffset, start, length) in Segments(offset, destination.Length))
+        CheckRange(offset, destination.Length);
+        var file = FileAt(offset);
+        var done = 0;
+        while (done < destination.Length)
         {
-            var handle = Handle(file, write: false);
-            var done = 0;
-            while (done < length)
+            var inFile = offset + done - _offsets[file];
+            var run = (int)Math.Min(destination.Length - done, _torrent.Files[file].Length - inFile);
+            if (run <= 0)
             {
-                var read = RandomAccess.Read(handle, destination.Slice(start + done, length - done), fileOffset + done);
-                if (read == 0)
-                {
-                    throw new EndOfStreamException($"'{_paths[file]}' ends before offset {fileOffset + done}");
-                }
-
-                done += read;
+                file++;
+                continue;
             }
+
+            var read = RandomAccess.Read(Handle(file, write: false), destination.Slice(done, run), inFile);
+            if (read == 0)
+            {
+                throw new EndOfStreamException($"'{_paths[file]}' ends before offset {inFile}");
+            }
+
+            done += read;
         }
+    }
+
+    private void CheckRange(long offset, int length)
+    {
+        if (offset < 0 || length < 0 || offset + length > _torrent.TotalLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(offset), $"[{offset}, {offset + length}) is outside the torrent's {_torrent.TotalLength} bytes");
+        }
+    }
+
+    /// <summary>The last file that starts at or before <paramref name="offset"/> (empty files share offsets).</summary>
+    private int FileAt(long offset)
+    {
+        var index = Array.BinarySearch(_offsets, offset);
+        if (index < 0)
+        {
+            index = ~index - 1;
+        }
+
+        while (index + 1 < _offsets.Length && _offsets[index + 1] <= offset)
+        {
+            index++;
+        }
+
+        return Math.Max(0, index);
     }
 
     /// <summary>True when every file that holds part of <paramref name="piece"/> exists and is long enough.</summary>
