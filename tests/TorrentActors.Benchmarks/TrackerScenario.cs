@@ -69,6 +69,19 @@ public sealed partial class TrackerScenario : IScenario
                 results.Add($"memory {name,-12} RSS +{(after - before) / 1024.0 / 1024.0:0.0} MiB for {MemoryPeers} peers = {memory[name]:0} bytes/peer");
             }
 
+            // The same fill in-process, measured as managed heap after a full collection (no GC budget or runtime in it).
+            await using (var inProcess = await TorrentActors.Tracker.TrackerServer.StartAsync(new TorrentActors.Tracker.TrackerOptions
+            {
+                HttpPort = 0, UdpPort = 0, RequestsPerSecondPerAddress = 0, Interval = TimeSpan.FromMinutes(30),
+            }))
+            {
+                var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
+                await UdpFillAsync(inProcess.UdpEndPoint!, memoryHashes);
+                var heapAfter = GC.GetTotalMemory(forceFullCollection: true);
+                results.Add($"memory ours (GC heap, in-process) +{(heapAfter - heapBefore) / 1024.0 / 1024.0:0.0} MiB for {inProcess.PeerCount} peers = " +
+                    $"{(heapAfter - heapBefore) / (double)Math.Max(1, inProcess.PeerCount):0} bytes/peer");
+            }
+
             var script = Path.Combine(work, "announce.lua");
             File.WriteAllText(script, LuaScript(hashes, peers));
             var http = new Dictionary<string, (double Rps, double P99Ms, string Errors)>();
