@@ -84,6 +84,8 @@ public sealed class TrackerServer : IAsyncDisposable
             kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
             kestrel.Listen(address, options.HttpPort);
         });
+        // Embedded: the host must not take over SIGINT/SIGTERM (the node or the tracker command owns them).
+        builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedLifetime>();
         var app = builder.Build();
         app.Run(http.HandleAsync);
         await app.StartAsync(cancellationToken);
@@ -135,5 +137,12 @@ public sealed class TrackerServer : IAsyncDisposable
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await _app.StopAsync(cts.Token);
         await _app.DisposeAsync();
+    }
+
+    private sealed class EmbeddedLifetime : Microsoft.Extensions.Hosting.IHostLifetime
+    {
+        public Task WaitForStartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 }

@@ -3,11 +3,15 @@ using Akka.Hosting;
 using TorrentActors.Actors.Lifetime;
 using TorrentActors.Actors.Output;
 using TorrentActors.Contracts.Instructions;
+using TorrentActors.Contracts.Output;
 using TorrentActors.Contracts.Torrents;
 
 namespace TorrentActors.Actors.Monitoring;
 
-/// <summary>Turns the patrons' status reports into <c>ID:NAME:PERCENT</c> lines, only when something changed.</summary>
+/// <summary>
+/// Turns the patrons' status reports into <c>ID:NAME:PERCENT</c> lines, only when something changed.
+/// The patrons' errors pass through here too, so they keep their order relative to the progress lines.
+/// </summary>
 public sealed class MonitorActor : ReceiveActor
 {
     private MonitorState _state = MonitorState.Empty;
@@ -31,6 +35,7 @@ public sealed class MonitorActor : ReceiveActor
             _state = MonitorState.Forget(_state, forgotten.Id);
             NotifyIfComplete(lifetime);
         });
+        Receive<NodeOutputs.Error>(error => stdout.Tell(error));
         Receive<InstructionCommands.ReportStatus>(_ =>
         {
             foreach (var torrent in _state.Torrents.Values)

@@ -43,10 +43,14 @@ public sealed record MonitorState(ImmutableSortedDictionary<TorrentId, NodeOutpu
 
     public static MonitorState Forget(MonitorState state, TorrentId id) => new(state.Torrents.Remove(id));
 
-    /// <summary>-1 while the torrent has not started and nothing is verified, else the whole percent (0..100).</summary>
+    /// <summary>
+    /// -1 while the torrent has not started (stopped or checking) and nothing is verified, and for an error (which
+    /// the patron reports itself); else the whole percent (0..100). So a seeded file goes from -1 straight to 100.
+    /// </summary>
     public static int PercentOf(TorrentStatus status)
     {
-        if (status.State == TorrentState.Stopped && status.BytesVerified == 0 && status.Progress <= 0)
+        if (status.State == TorrentState.Error
+            || (status.State is TorrentState.Stopped or TorrentState.Checking && status.BytesVerified == 0 && status.Progress <= 0))
         {
             return -1;
         }

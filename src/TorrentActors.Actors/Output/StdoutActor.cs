@@ -18,6 +18,7 @@ public sealed class StdoutActor : ReceiveActor
         {
             writer.Write(OutputFormat.Format(output, json) + "\n");
             writer.Flush();
+            Context.System.EventStream.Publish(output);
         });
         Receive<FlushOutput>(_ =>
         {

@@ -11,7 +11,8 @@ namespace TorrentActors.Actors.Patrons;
 /// <summary>
 /// One torrent: owns its engine session (Add + StartAsync), reports every status change to the monitor,
 /// and obeys stop/start/remove. A transient failure throws (the back-off supervisor restarts it and the torrent
-/// resumes); a failure no retry can fix is reported on stdout and the patron stops.
+/// resumes); a failure no retry can fix is reported and the patron stops. Errors go through the monitor
+/// (<c>errors</c>), so on stdout they follow the torrent's progress lines in order.
 /// </summary>
 public sealed class PatronActor : ReceiveActor
 {
@@ -21,19 +22,19 @@ public sealed class PatronActor : ReceiveActor
     private readonly ITorrentEngine _engine;
     private readonly IActorRef _patrons;
     private readonly IActorRef _monitor;
-    private readonly IActorRef _stdout;
+    private readonly IActorRef _errors;
     private ITorrentSession? _session;
     private EventHandler<TorrentStatus>? _onStatus;
     private bool _finished;
 
-    public PatronActor(TorrentId id, TorrentCommands.OpenTorrent open, ITorrentEngine engine, IActorRef patrons, IActorRef monitor, IActorRef stdout)
+    public PatronActor(TorrentId id, TorrentCommands.OpenTorrent open, ITorrentEngine engine, IActorRef patrons, IActorRef monitor, IActorRef errors)
     {
         _id = id;
         _open = open;
         _engine = engine;
         _patrons = patrons;
         _monitor = monitor;
-        _stdout = stdout;
+        _errors = errors;
 
         Receive<PatronMessages.StatusObserved>(observed => OnStatus(observed.Status));
         Receive<PatronMessages.SessionStarted>(_ => _patrons.Tell(new PatronMessages.PatronRunning(_open.Torrent.InfoHash)));
@@ -54,7 +55,7 @@ public sealed class PatronActor : ReceiveActor
         Receive<PatronMessages.CommandFailed>(failed =>
         {
             _log.Warning(failed.Exception, "{0} failed", failed.Command);
-            _stdout.Tell(new NodeOutputs.Error(failed.Command, ErrorText.Describe(failed.Exception)));
+            _errors.Tell(new NodeOutputs.Error(failed.Command, ErrorText.Describe(failed.Exception)));
         });
         Receive<PatronMessages.StopSession>(_ =>
         {
@@ -69,8 +70,8 @@ public sealed class PatronActor : ReceiveActor
         });
     }
 
-    public static Props Props(TorrentId id, TorrentCommands.OpenTorrent open, ITorrentEngine engine, IActorRef patrons, IActorRef monitor, IActorRef stdout) =>
-        Akka.Actor.Props.Create(() => new PatronActor(id, open, engine, patrons, monitor, stdout));
+    public static Props Props(TorrentId id, TorrentCommands.OpenTorrent open, ITorrentEngine engine, IActorRef patrons, IActorRef monitor, IActorRef errors) =>
+        Akka.Actor.Props.Create(() => new PatronActor(id, open, engine, patrons, monitor, errors));
 
     protected override void PreStart()
     {
@@ -143,7 +144,7 @@ public sealed class PatronActor : ReceiveActor
 
         _finished = true;
         _log.Error(exception, "Torrent {0} ({1}) cannot work: {2}", _id, _open.Torrent.Name, reason);
-        _stdout.Tell(new NodeOutputs.Error(_open.Command, reason));
+        _errors.Tell(new NodeOutputs.Error(_open.Command, reason));
         if (_session is not null)
         {
             _engine.RemoveAsync(_open.Torrent.InfoHash).PipeTo(_patrons, success: () => PatronMessages.SessionRemoved.Instance, failure: ex => new Status.Failure(ex));
@@ -156,7 +157,7 @@ public sealed class PatronActor : ReceiveActor
     {
         if (_session is null)
         {
-            _stdout.Tell(new NodeOutputs.Error(command, "the torrent has no session"));
+            _errors.Tell(new NodeOutputs.Error(command, "the torrent has no session"));
             return;
         }
 

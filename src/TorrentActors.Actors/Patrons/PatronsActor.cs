@@ -42,12 +42,13 @@ public sealed class PatronsActor : ReceiveActor
         {
             if (_byHash.TryGetValue(open.Torrent.InfoHash, out var existing))
             {
-                stdout.Tell(new NodeOutputs.Error(open.Command, $"already active as {existing.Id.Value}"));
+                var reason = existing.Removing ? $"still being removed (was {existing.Id.Value}); try again" : $"already active as {existing.Id.Value}";
+                monitor.Tell(new NodeOutputs.Error(open.Command, reason));
                 return;
             }
 
             var id = new TorrentId(_nextId++);
-            var patron = PatronActor.Props(id, open, engine, Self, monitor, stdout);
+            var patron = PatronActor.Props(id, open, engine, Self, monitor, errors: monitor);
             var options = Backoff.OnFailure(patron, "patron", settings.RestartMinBackoff, settings.RestartMaxBackoff, 0.2, -1)
                 .WithSupervisorStrategy(new OneForOneStrategy(Decider.From(ex => ErrorText.IsPermanent(ex) ? Directive.Stop : Directive.Restart)));
             var child = Context.ActorOf(BackoffSupervisor.Props(options), open.Torrent.InfoHash.ToHex());
@@ -55,6 +56,7 @@ public sealed class PatronsActor : ReceiveActor
             _byHash[open.Torrent.InfoHash] = new Entry(id, open.Command, child);
             _byId[id] = open.Torrent.InfoHash;
             _log.Info("Torrent {0} is {1} ({2})", id, open.Torrent.Name, open.Torrent.InfoHash);
+            Context.System.EventStream.Publish(new TorrentAccepted(id, open.Command, open.Torrent.Name, open.Torrent.InfoHash));
         });
         Receive<InstructionCommands.StopTorrent>(stop => Route(stop.Id, stop.Command, stdout, stop));
         Receive<InstructionCommands.StartTorrent>(start => Route(start.Id, start.Command, stdout, start));
@@ -83,7 +85,7 @@ public sealed class PatronsActor : ReceiveActor
             if (entry.Failures > settings.MaxRestarts && !entry.Removing)
             {
                 entry.Removing = true;
-                stdout.Tell(new NodeOutputs.Error(entry.Command, $"gave up after {entry.Failures} failures: {failed.Reason}"));
+                monitor.Tell(new NodeOutputs.Error(entry.Command, $"gave up after {entry.Failures} failures: {failed.Reason}"));
                 engine.RemoveAsync(failed.InfoHash).PipeTo(Self, success: () => PatronMessages.SessionRemoved.Instance, failure: ex => new Status.Failure(ex));
                 Context.Stop(entry.Supervisor);
             }
@@ -99,6 +101,7 @@ public sealed class PatronsActor : ReceiveActor
             _byHash.Remove(found.Key);
             _byId.Remove(found.Value.Id);
             monitor.Tell(new TorrentEvents.TorrentForgotten(found.Value.Id));
+            Context.System.EventStream.Publish(new TorrentEvents.TorrentForgotten(found.Value.Id));
             _log.Info("Torrent {0} is gone", found.Value.Id);
         });
         Receive<PatronMessages.SessionRemoved>(_ => { });

@@ -31,6 +31,12 @@ public sealed record BencodeReaderOptions
 
     public bool RequireSortedKeys { get; init; } = true;
 
+    /// <summary>
+    /// Most values (including dictionary keys) one input may hold. Each decoded value costs a few dozen bytes,
+    /// so this bounds the memory a hostile input can make us allocate, independently of its size in bytes.
+    /// </summary>
+    public int MaxValues { get; init; } = int.MaxValue;
+
     /// <summary>When false, bytes after the root value are an error.</summary>
     public bool AllowTrailingData { get; init; }
 }
@@ -61,7 +67,8 @@ public static class BencodeReader
     public static BValue Decode(ReadOnlyMemory<byte> input, BencodeReaderOptions options, out int consumed)
     {
         var position = 0;
-        var value = ReadValue(input, ref position, 0, options);
+        var values = 0;
+        var value = ReadValue(input, ref position, 0, options, ref values);
         consumed = position;
         return value;
     }
@@ -69,13 +76,15 @@ public static class BencodeReader
     public static BDictionary DecodeDictionary(ReadOnlyMemory<byte> input, BencodeReaderOptions? options = null) =>
         Decode(input, options) as BDictionary ?? throw new BencodeException("the root value is not a dictionary", 0);
 
-    private static BValue ReadValue(ReadOnlyMemory<byte> input, ref int position, int depth, BencodeReaderOptions options)
+    private static BValue ReadValue(ReadOnlyMemory<byte> input, ref int position, int depth, BencodeReaderOptions options, ref int values)
     {
         var span = input.Span;
         if (position >= span.Length)
         {
             throw new BencodeException("unexpected end of input", position);
         }
+
+        CountValue(ref values, position, options);
 
         var start = position;
         BValue value;
@@ -86,10 +95,10 @@ public static class BencodeReader
                 value = new BInteger(ReadInteger(span, ref position, (byte)'e'));
                 break;
             case (byte)'l':
-                value = ReadList(input, ref position, depth + 1, options);
+                value = ReadList(input, ref position, depth + 1, options, ref values);
                 break;
             case (byte)'d':
-                value = ReadDictionary(input, ref position, depth + 1, options);
+                value = ReadDictionary(input, ref position, depth + 1, options, ref values);
                 break;
             case >= (byte)'0' and <= (byte)'9':
                 value = ReadString(input, ref position);
@@ -122,7 +131,7 @@ public static class BencodeReader
         return new BString(bytes);
     }
 
-    private static BList ReadList(ReadOnlyMemory<byte> input, ref int position, int depth, BencodeReaderOptions options)
+    private static BList ReadList(ReadOnlyMemory<byte> input, ref int position, int depth, BencodeReaderOptions options, ref int values)
     {
         CheckDepth(depth, position, options);
         position++; // 'l'
@@ -140,11 +149,11 @@ public static class BencodeReader
                 return new BList(items.ToArray());
             }
 
-            items.Add(ReadValue(input, ref position, depth, options));
+            items.Add(ReadValue(input, ref position, depth, options, ref values));
         }
     }
 
-    private static BDictionary ReadDictionary(ReadOnlyMemory<byte> input, ref int position, int depth, BencodeReaderOptions options)
+    private static BDictionary ReadDictionary(ReadOnlyMemory<byte> input, ref int position, int depth, BencodeReaderOptions options, ref int values)
     {
         CheckDepth(depth, position, options);
         position++; // 'd'
@@ -170,6 +179,7 @@ public static class BencodeReader
                 throw new BencodeException("dictionary key is not a byte string", position);
             }
 
+            CountValue(ref values, position, options);
             var key = ReadString(input, ref position);
             key.Raw = input[keyStart..position];
             if (entries.Count > 0)
@@ -191,7 +201,7 @@ public static class BencodeReader
                 }
             }
 
-            var value = ReadValue(input, ref position, depth, options);
+            var value = ReadValue(input, ref position, depth, options, ref values);
             entries.Add(new(key, value));
         }
 
@@ -209,6 +219,14 @@ public static class BencodeReader
         }
 
         return new BDictionary(array, alreadySorted: sorted);
+    }
+
+    private static void CountValue(ref int values, int position, BencodeReaderOptions options)
+    {
+        if (++values > options.MaxValues)
+        {
+            throw new BencodeException($"more than {options.MaxValues} values", position);
+        }
     }
 
     private static void CheckDepth(int depth, int position, BencodeReaderOptions options)

@@ -7,14 +7,19 @@ namespace TorrentActors.Engine.Making;
 
 /// <summary>
 /// SHA-1 of every piece of a list of files laid end to end. Workers pull batches of whole pieces
-/// (about 8 MiB) from a shared counter, read each batch with positional reads into a pooled buffer,
+/// (about 1 MiB) from a shared counter, read each batch with positional reads into a pooled buffer,
 /// and hash the pieces in it; a piece may start in one file and end in the next.
 /// </summary>
 internal static class PieceHasher
 {
     private const int HashLength = 20;
 
-    private const int TargetBatchBytes = 8 * 1024 * 1024;
+    /// <summary>
+    /// Bytes per batch read (rounded to whole pieces, at least one). Measured on a 1 GiB file in page cache:
+    /// 1 MiB reads keep the data in the core's L2 while it is hashed and cost about 15% less CPU than 8 MiB reads;
+    /// the kernel's readahead (SequentialScan) keeps disk reads large either way.
+    /// </summary>
+    private const int TargetBatchBytes = 1024 * 1024;
 
     public static async Task<byte[]> HashAsync(
         IReadOnlyList<SourceFile> files,
@@ -67,6 +72,7 @@ internal static class PieceHasher
         public void Work(CancellationTokenSource stop)
         {
             var buffer = ArrayPool<byte>.Shared.Rent((int)(piecesPerBatch * pieceLength));
+            var open = new OpenFile();
             try
             {
                 while (!stop.IsCancellationRequested)
@@ -82,7 +88,7 @@ internal static class PieceHasher
                     var start = firstPiece * pieceLength;
                     var end = Math.Min(totalBytes, endPiece * pieceLength);
                     var data = buffer.AsSpan(0, (int)(end - start));
-                    Read(start, data);
+                    Read(start, data, open);
                     for (var piece = firstPiece; piece < endPiece; piece++)
                     {
                         var offset = (int)((piece - firstPiece) * pieceLength);
@@ -101,12 +107,13 @@ internal static class PieceHasher
             }
             finally
             {
+                open.Dispose();
                 ArrayPool<byte>.Shared.Return(buffer);
             }
         }
 
         /// <summary>Fills <paramref name="destination"/> with the stream bytes from <paramref name="start"/>, across files.</summary>
-        private void Read(long start, Span<byte> destination)
+        private void Read(long start, Span<byte> destination, OpenFile open)
         {
             var index = FindFile(start);
             var position = start;
@@ -121,10 +128,7 @@ internal static class PieceHasher
 
                 var inFile = position - file.Offset;
                 var count = (int)Math.Min(file.Length - inFile, destination.Length - filled);
-                using (var handle = File.OpenHandle(file.FullPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan))
-                {
-                    ReadExactly(handle, file, destination.Slice(filled, count), inFile);
-                }
+                ReadExactly(open.Get(file), file, destination.Slice(filled, count), inFile);
 
                 filled += count;
                 position += count;
@@ -144,6 +148,28 @@ internal static class PieceHasher
 
                 done += read;
             }
+        }
+
+        /// <summary>A worker's current file handle, kept while consecutive batches stay in the same file.</summary>
+        private sealed class OpenFile : IDisposable
+        {
+            private SourceFile? _file;
+            private SafeFileHandle? _handle;
+
+            public SafeFileHandle Get(SourceFile file)
+            {
+                if (!ReferenceEquals(file, _file) || _handle is null)
+                {
+                    _handle?.Dispose();
+                    _handle = null;
+                    _handle = File.OpenHandle(file.FullPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+                    _file = file;
+                }
+
+                return _handle;
+            }
+
+            public void Dispose() => _handle?.Dispose();
         }
 
         /// <summary>The index of the non-empty file that holds stream byte <paramref name="offset"/>.</summary>

@@ -63,9 +63,6 @@ public static class TorrentMaker
     /// <summary>The automatic piece length aims at no more than this many pieces (so 1,000 to 2,000 for mid sizes).</summary>
     public const int TargetMaxPieces = 2000;
 
-    /// <summary>Bytes a worker reads per batch (rounded to whole pieces, at least one piece).</summary>
-    private const int BatchBytes = 8 * 1024 * 1024;
-
     public static bool IsValidPieceLength(long pieceLength) =>
         pieceLength is >= MinPieceLength and <= MaxPieceLength && (pieceLength & (pieceLength - 1)) == 0;
 

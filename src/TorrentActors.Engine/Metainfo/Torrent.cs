@@ -12,6 +12,14 @@ public sealed class Torrent
     /// <summary>The largest .torrent we read; anything bigger is refused before it is decoded.</summary>
     public const int MaxFileSize = 16 * 1024 * 1024;
 
+    /// <summary>
+    /// The most bencode values a .torrent may hold: room for about 100,000 files, while keeping the memory a
+    /// hostile 16 MiB file can make us allocate to tens of megabytes.
+    /// </summary>
+    public const int MaxValues = 1_000_000;
+
+    private static readonly BencodeReaderOptions ReaderOptions = BencodeReaderOptions.Lenient with { MaxValues = MaxValues };
+
     /// <summary>The most content bytes a torrent may describe (1 PiB); larger totals are refused as hostile.</summary>
     public const long MaxTotalLength = 1L << 50;
 
@@ -118,7 +126,7 @@ public sealed class Torrent
         }
 
         var owned = bytes.ToArray();
-        var root = BencodeReader.Decode(owned, BencodeReaderOptions.Lenient) as BDictionary
+        var root = BencodeReader.Decode(owned, ReaderOptions) as BDictionary
             ?? throw new MetainfoException("the root value is not a dictionary");
         if (!root.TryGet<BDictionary>("info", out var info))
         {
@@ -199,7 +207,6 @@ public sealed class Torrent
 
             var files = new List<TorrentFile>(list.Count);
             var seen = new HashSet<string>(StringComparer.Ordinal);
-            var folders = new HashSet<string>(StringComparer.Ordinal);
             long offset = 0;
             foreach (var item in list.Items)
             {
@@ -224,22 +231,25 @@ public sealed class Torrent
                     throw new MetainfoException("a file has no 'path'");
                 }
 
+                if (path.Count > TorrentPaths.MaxComponents)
+                {
+                    throw new MetainfoException($"a file path has {path.Count} components; at most {TorrentPaths.MaxComponents} are allowed");
+                }
+
                 var components = new string[path.Count];
                 for (var i = 0; i < path.Count; i++)
                 {
                     components[i] = (path[i] as BString ?? throw new MetainfoException("a path component is not a string")).Text;
-                    TorrentPaths.ValidateComponent(components[i], $"file '{string.Join('/', components.Take(i + 1))}'");
+                    if (TorrentPaths.FindProblem(components[i]) is { } problem)
+                    {
+                        throw new MetainfoException($"file '{string.Join('/', components.Take(i + 1))}' {problem}");
+                    }
                 }
 
                 var relative = string.Join('/', components);
                 if (!seen.Add(relative))
                 {
                     throw new MetainfoException($"file '{relative}' is listed twice");
-                }
-
-                for (var i = 1; i < components.Length; i++)
-                {
-                    folders.Add(string.Join('/', components.Take(i)));
                 }
 
                 if (length > MaxTotalLength - offset)
@@ -251,15 +261,7 @@ public sealed class Torrent
                 offset += length;
             }
 
-            // A name used both as a file and as a folder cannot be laid out on disk.
-            foreach (var folder in folders)
-            {
-                if (seen.Contains(folder))
-                {
-                    throw new MetainfoException($"'{folder}' is both a file and a folder");
-                }
-            }
-
+            CheckNoFileIsAlsoAFolder(seen);
             return (files, true);
         }
 
@@ -270,6 +272,24 @@ public sealed class Torrent
         }
 
         return ([new TorrentFile([name], single, 0)], false);
+    }
+
+    /// <summary>
+    /// A path used both as a file and as a folder ("a" and "a/b") cannot be laid out on disk. With '/' replaced by
+    /// '\0' (which no valid component contains) and the paths sorted, a file's children sort right after it.
+    /// </summary>
+    private static void CheckNoFileIsAlsoAFolder(IEnumerable<string> relativePaths)
+    {
+        var keys = relativePaths.Select(p => p.Replace('/', '\0')).ToArray();
+        Array.Sort(keys, StringComparer.Ordinal);
+        for (var i = 1; i < keys.Length; i++)
+        {
+            var parent = keys[i - 1];
+            if (keys[i].Length > parent.Length && keys[i][parent.Length] == '\0' && keys[i].StartsWith(parent, StringComparison.Ordinal))
+            {
+                throw new MetainfoException($"'{parent.Replace('\0', '/')}' is both a file and a folder");
+            }
+        }
     }
 
     private static IReadOnlyList<IReadOnlyList<string>> ReadTiers(BDictionary root)

@@ -13,44 +13,59 @@ public static class TorrentPaths
         "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
     };
 
+    /// <summary>The most components a file's path may have; deeper paths are refused as hostile.</summary>
+    public const int MaxComponents = 256;
+
     /// <summary>Throws <see cref="MetainfoException"/> unless <paramref name="component"/> is a safe single path component.</summary>
     public static void ValidateComponent(string component, string what)
     {
+        if (FindProblem(component) is { } problem)
+        {
+            throw new MetainfoException($"{what} {problem}");
+        }
+    }
+
+    /// <summary>Why <paramref name="component"/> is not a safe single path component, or null when it is.</summary>
+    public static string? FindProblem(string component)
+    {
         if (component.Length == 0)
         {
-            throw new MetainfoException($"{what} has an empty path component");
+            return "has an empty path component";
         }
 
         if (component is "." or "..")
         {
-            throw new MetainfoException($"{what} has a '{component}' path component");
+            return $"has a '{component}' path component";
         }
 
         if (component.Contains('/') || component.Contains('\\'))
         {
-            throw new MetainfoException($"{what} has a path separator inside a component: '{component}'");
+            return $"has a path separator inside a component: '{Printable(component)}'";
         }
 
-        if (component.Any(c => c == '\0' || char.IsControl(c)))
+        if (component.Any(char.IsControl))
         {
-            throw new MetainfoException($"{what} has a control character in '{Printable(component)}'");
+            return $"has a control character in '{Printable(component)}'";
         }
 
         if (component.Length > 255)
         {
-            throw new MetainfoException($"{what} has a component longer than 255 characters");
+            return "has a component longer than 255 characters";
         }
 
-        var stem = component.Split('.')[0].TrimEnd(' ');
+        var dot = component.IndexOf('.');
+        var stem = (dot < 0 ? component : component[..dot]).TrimEnd(' ');
         if (ReservedNames.Contains(stem))
         {
-            throw new MetainfoException($"{what} uses the reserved name '{component}'");
+            return $"uses the reserved name '{component}'";
         }
 
         if (component.Length >= 2 && component[1] == ':' && char.IsAsciiLetter(component[0]))
         {
-            throw new MetainfoException($"{what} looks like an absolute path: '{component}'");
+            return $"looks like an absolute path: '{component}'";
         }
+
+        return null;
     }
 
     /// <summary>

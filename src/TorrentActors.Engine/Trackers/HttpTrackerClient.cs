@@ -96,6 +96,11 @@ public sealed class HttpTrackerClient : ITrackerClient
     /// </summary>
     public static string BuildAnnounceUri(Uri tracker, AnnounceRequest request, uint key, string? trackerId)
     {
+        if (request.PeerId.Length != 20)
+        {
+            throw new ArgumentException($"A peer id is 20 bytes, not {request.PeerId.Length}.", nameof(request));
+        }
+
         var builder = StartQuery(tracker);
         builder.Append("info_hash=");
         AppendPercentEncoded(builder, request.InfoHash.Span);
@@ -335,44 +340,83 @@ public sealed class HttpTrackerClient : ITrackerClient
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Timeout);
         var where = uri.GetLeftPart(UriPartial.Path);
-        try
+        for (var attempt = 1; ; attempt++)
         {
-            using var request = new HttpRequestMessage(HttpMethod.Get, uri);
-            using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
-            if (response.Content.Headers.ContentLength > MaxResponseBytes)
+            try
             {
-                throw new TrackerException($"Tracker {where} sent a reply of {response.Content.Headers.ContentLength} bytes, over the limit of {MaxResponseBytes}.");
+                return await GetOnceAsync(uri, where, timeout.Token).ConfigureAwait(false);
             }
-
-            var stream = await response.Content.ReadAsStreamAsync(timeout.Token).ConfigureAwait(false);
-            await using (stream.ConfigureAwait(false))
+            catch (Exception e) when (attempt < 2 && IsResetBeforeReply(e) && !timeout.IsCancellationRequested)
             {
-                var body = await ReadLimitedAsync(stream, where, timeout.Token).ConfigureAwait(false);
-                if (!response.IsSuccessStatusCode)
-                {
-                    ThrowIfFailureInErrorPage(body);
-                    throw new TrackerException($"Tracker {where} answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}.");
-                }
-
-                return body;
+                // The connection was dropped before any reply (seen with opentracker under load): one fresh try.
+            }
+            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new TrackerException($"Tracker {where} did not answer within {Timeout.TotalSeconds:0.#} s.", e);
+            }
+            catch (Exception e) when (e is HttpRequestException or IOException or SocketException)
+            {
+                throw new TrackerException($"Could not reach tracker {where}: {Describe(e)}", e);
             }
         }
-        catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
+    }
+
+    private async Task<ReadOnlyMemory<byte>> GetOnceAsync(Uri uri, string where, CancellationToken cancellationToken)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, uri);
+        // One request per connection: announces are minutes apart, and trackers such as opentracker close
+        // the connection after each reply, which races with the reuse of a pooled connection.
+        request.Headers.ConnectionClose = true;
+        using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        if (response.Content.Headers.ContentLength > MaxResponseBytes)
         {
-            throw new TrackerException($"Tracker {where} did not answer within {Timeout.TotalSeconds:0.#} s.", e);
+            throw new TrackerException($"Tracker {where} sent a reply of {response.Content.Headers.ContentLength} bytes, over the limit of {MaxResponseBytes}.");
         }
-        catch (HttpRequestException e)
+
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
         {
-            throw new TrackerException($"Could not reach tracker {where}: {e.Message}", e);
+            var body = await ReadLimitedAsync(stream, where, cancellationToken).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+            {
+                ThrowIfFailureInErrorPage(body);
+                throw new TrackerException($"Tracker {where} answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}.");
+            }
+
+            return body;
         }
-        catch (IOException e)
+    }
+
+    /// <summary>True for a connection reset or closed before the reply's status line (not for a refused connection).</summary>
+    private static bool IsResetBeforeReply(Exception e)
+    {
+        if (e is not HttpRequestException { HttpRequestError: HttpRequestError.ResponseEnded or HttpRequestError.Unknown or HttpRequestError.ConnectionError })
         {
-            throw new TrackerException($"Connection to tracker {where} failed: {e.Message}", e);
+            return false;
         }
-        catch (SocketException e)
+
+        for (var inner = e.InnerException; inner is not null; inner = inner.InnerException)
         {
-            throw new TrackerException($"Connection to tracker {where} failed: {e.Message}", e);
+            if (inner is SocketException { SocketErrorCode: SocketError.ConnectionReset or SocketError.ConnectionAborted }
+                || inner is HttpIOException { HttpRequestError: HttpRequestError.ResponseEnded })
+            {
+                return true;
+            }
         }
+
+        return false;
+    }
+
+    /// <summary>The most specific message in an exception chain ("Connection refused" rather than "An error occurred while sending the request").</summary>
+    private static string Describe(Exception e)
+    {
+        var messages = new List<string>();
+        for (var current = e; current is not null; current = current.InnerException)
+        {
+            messages.Add(current.Message);
+        }
+
+        return string.Join(" / ", messages.Distinct());
     }
 
     private static void ThrowIfFailureInErrorPage(ReadOnlyMemory<byte> body)

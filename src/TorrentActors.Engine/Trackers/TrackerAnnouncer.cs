@@ -17,10 +17,12 @@ public sealed class TrackerAnnouncer : IAsyncDisposable
     private readonly ITrackerClient _client;
     private readonly TimeProvider _time;
     private readonly Lock _gate = new();
+    private readonly TrackerClient? _ownedClient;
 
     private TaskCompletionSource _wake = NewWake();
     private CancellationTokenSource? _cancellation;
     private Task? _loop;
+    private Task? _stop;
     private bool _stopping;
     private bool _announcedOnce;
     private bool _completedRequested;
@@ -40,7 +42,12 @@ public sealed class TrackerAnnouncer : IAsyncDisposable
         _tiers = new TrackerTiers(tiers);
         _requestFactory = requestFactory;
         _time = time ?? TimeProvider.System;
-        _client = client ?? new TrackerClient(time: _time);
+        if (client is null)
+        {
+            _ownedClient = new TrackerClient(time: _time);
+        }
+
+        _client = client ?? _ownedClient!;
     }
 
     /// <summary>Peers from every successful announce (not raised for an empty list).</summary>
@@ -120,23 +127,34 @@ public sealed class TrackerAnnouncer : IAsyncDisposable
         wake.TrySetResult();
     }
 
-    /// <summary>Ends the loop and, if any announce got through, tells the tracker 'stopped' (waiting at most <see cref="StopTimeout"/>). Errors are kept in <see cref="LastError"/>.</summary>
-    public async Task StopAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Ends the loop and, if any announce got through, tells the tracker 'stopped' (waiting at most <see cref="StopTimeout"/>).
+    /// Errors are kept in <see cref="LastError"/>. Later calls return the same task.
+    /// </summary>
+    public Task StopAsync(CancellationToken cancellationToken)
     {
-        CancellationTokenSource? cancellation;
-        Task? loop;
         lock (_gate)
         {
-            if (_stopping)
-            {
-                return;
-            }
-
             _stopping = true;
-            cancellation = _cancellation;
-            loop = _loop;
+            return _stop ??= StopCoreAsync(_cancellation, _loop, cancellationToken);
         }
+    }
 
+    private async Task StopCoreAsync(CancellationTokenSource? cancellation, Task? loop, CancellationToken cancellationToken)
+    {
+        await Task.Yield(); // leave the caller's lock before cancelling
+        try
+        {
+            await StopLoopAndAnnounceStoppedAsync(cancellation, loop, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _ownedClient?.Dispose();
+        }
+    }
+
+    private async Task StopLoopAndAnnounceStoppedAsync(CancellationTokenSource? cancellation, Task? loop, CancellationToken cancellationToken)
+    {
         if (cancellation is null || loop is null)
         {
             return;
@@ -169,12 +187,14 @@ public sealed class TrackerAnnouncer : IAsyncDisposable
         {
             RecordError($"The 'stopped' announce did not finish within {StopTimeout.TotalSeconds:0.#} s.");
         }
-        catch (TrackerException e)
+        catch (Exception e) when (e is not OperationCanceledException)
         {
+            // A tracker error or a failing request factory: stopping goes on regardless.
             RecordError(e.Message);
         }
     }
 
+    /// <summary>Same as <see cref="StopAsync"/> without a caller's token.</summary>
     public async ValueTask DisposeAsync() => await StopAsync(CancellationToken.None).ConfigureAwait(false);
 
     private static TaskCompletionSource NewWake() => new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -13,8 +13,10 @@ namespace TorrentActors.Engine.Trackers;
 /// for one minute per tracker address. Each request is retransmitted after <c>BaseTimeout·2^n</c> for
 /// n = 0..<see cref="MaxRetransmits"/>, then the tracker counts as unreachable. Packets from the tracker
 /// that are short, of another transaction or another action are ignored while waiting.
+/// A connection id belongs to the socket that obtained it (trackers may tie it to our port), so sockets with a
+/// live id are kept for reuse, a few per tracker, and closed when their id expires.
 /// </summary>
-public sealed class UdpTrackerClient : ITrackerClient
+public sealed class UdpTrackerClient : ITrackerClient, IDisposable
 {
     public const long ProtocolId = 0x41727101980;
 
@@ -30,12 +32,15 @@ public sealed class UdpTrackerClient : ITrackerClient
     internal const int AnnounceRequestLength = 98;
 
     private const int MaxDatagram = 65536;
-    private const int MaxCachedConnections = 1024;
+    private const int MaxIdleSessions = 32;
+    private const int MaxPooledTrackers = 256;
     private static readonly TimeSpan ConnectionIdLifetime = TimeSpan.FromMinutes(1);
 
     private readonly TimeProvider _time;
     private readonly uint _key;
-    private readonly ConcurrentDictionary<IPEndPoint, (long Id, DateTimeOffset Expires)> _connections = new();
+    private readonly ConcurrentDictionary<IPEndPoint, ConcurrentBag<Session>> _idle = new();
+    private int _idleCount;
+    private bool _disposed;
 
     public UdpTrackerClient(TimeProvider? time = null, uint? key = null)
     {
@@ -52,28 +57,33 @@ public sealed class UdpTrackerClient : ITrackerClient
     public async Task<AnnounceResponse> AnnounceAsync(Uri tracker, AnnounceRequest request, CancellationToken cancellationToken)
     {
         var endpoint = await ResolveAsync(tracker, cancellationToken).ConfigureAwait(false);
-        using var socket = Open(endpoint);
+        var session = Rent(endpoint);
+        var reusable = false;
         var buffer = ArrayPool<byte>.Shared.Rent(MaxDatagram);
         try
         {
-            var connectionId = await GetConnectionIdAsync(socket, endpoint, buffer, cancellationToken).ConfigureAwait(false);
+            var connectionId = await GetConnectionIdAsync(session, endpoint, buffer, cancellationToken).ConfigureAwait(false);
             var transactionId = NewTransactionId();
             var packet = new byte[AnnounceRequestLength];
             WriteAnnounce(packet, connectionId, transactionId, request, _key);
-            var length = await ExchangeAsync(socket, endpoint, packet, transactionId, ActionAnnounce, 20, buffer, cancellationToken).ConfigureAwait(false);
+            var length = await ExchangeAsync(session.Socket, endpoint, packet, transactionId, ActionAnnounce, 20, buffer, cancellationToken).ConfigureAwait(false);
             var ipv6 = endpoint.AddressFamily == AddressFamily.InterNetworkV6 && !endpoint.Address.IsIPv4MappedToIPv6;
-            return ParseAnnounceReply(buffer.AsSpan(0, length), ipv6);
+            var response = ParseAnnounceReply(buffer.AsSpan(0, length), ipv6);
+            reusable = true;
+            return response;
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+            Release(endpoint, session, reusable);
         }
     }
 
     public async Task<IReadOnlyDictionary<InfoHash, ScrapeEntry>> ScrapeAsync(Uri tracker, IReadOnlyList<InfoHash> infoHashes, CancellationToken cancellationToken)
     {
         var endpoint = await ResolveAsync(tracker, cancellationToken).ConfigureAwait(false);
-        using var socket = Open(endpoint);
+        var session = Rent(endpoint);
+        var reusable = false;
         var buffer = ArrayPool<byte>.Shared.Rent(MaxDatagram);
         try
         {
@@ -81,19 +91,21 @@ public sealed class UdpTrackerClient : ITrackerClient
             for (var start = 0; start < infoHashes.Count; start += MaxScrapeHashes)
             {
                 var chunk = infoHashes.Skip(start).Take(MaxScrapeHashes).ToArray();
-                var connectionId = await GetConnectionIdAsync(socket, endpoint, buffer, cancellationToken).ConfigureAwait(false);
+                var connectionId = await GetConnectionIdAsync(session, endpoint, buffer, cancellationToken).ConfigureAwait(false);
                 var transactionId = NewTransactionId();
                 var packet = new byte[16 + (InfoHash.Length * chunk.Length)];
                 WriteScrape(packet, connectionId, transactionId, chunk);
-                var length = await ExchangeAsync(socket, endpoint, packet, transactionId, ActionScrape, 8, buffer, cancellationToken).ConfigureAwait(false);
+                var length = await ExchangeAsync(session.Socket, endpoint, packet, transactionId, ActionScrape, 8, buffer, cancellationToken).ConfigureAwait(false);
                 ParseScrapeReply(buffer.AsSpan(0, length), chunk, result);
             }
 
+            reusable = true;
             return result;
         }
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+            Release(endpoint, session, reusable);
         }
     }
 
@@ -241,26 +253,73 @@ public sealed class UdpTrackerClient : ITrackerClient
         return new IPEndPoint(address, tracker.Port);
     }
 
-    private async Task<long> GetConnectionIdAsync(Socket socket, IPEndPoint endpoint, byte[] buffer, CancellationToken cancellationToken)
+    private async Task<long> GetConnectionIdAsync(Session session, IPEndPoint endpoint, byte[] buffer, CancellationToken cancellationToken)
     {
-        var now = _time.GetUtcNow();
-        if (_connections.TryGetValue(endpoint, out var cached) && cached.Expires > now)
+        if (session.Expires > _time.GetUtcNow())
         {
-            return cached.Id;
+            return session.ConnectionId;
         }
 
         var transactionId = NewTransactionId();
         var packet = new byte[ConnectRequestLength];
         WriteConnect(packet, transactionId);
-        await ExchangeAsync(socket, endpoint, packet, transactionId, ActionConnect, 16, buffer, cancellationToken).ConfigureAwait(false);
-        var connectionId = BinaryPrimitives.ReadInt64BigEndian(buffer.AsSpan(8));
-        if (_connections.Count >= MaxCachedConnections)
+        await ExchangeAsync(session.Socket, endpoint, packet, transactionId, ActionConnect, 16, buffer, cancellationToken).ConfigureAwait(false);
+        session.ConnectionId = BinaryPrimitives.ReadInt64BigEndian(buffer.AsSpan(8));
+        session.Expires = _time.GetUtcNow() + ConnectionIdLifetime;
+        return session.ConnectionId;
+    }
+
+    /// <summary>An idle socket to <paramref name="endpoint"/> whose connection id is still valid, or a new socket.</summary>
+    private Session Rent(IPEndPoint endpoint)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed), this);
+        if (_idle.TryGetValue(endpoint, out var bag))
         {
-            _connections.Clear();
+            while (bag.TryTake(out var idle))
+            {
+                Interlocked.Decrement(ref _idleCount);
+                if (idle.Expires > _time.GetUtcNow())
+                {
+                    return idle;
+                }
+
+                idle.Dispose();
+            }
         }
 
-        _connections[endpoint] = (connectionId, _time.GetUtcNow() + ConnectionIdLifetime);
-        return connectionId;
+        return new Session(Open(endpoint));
+    }
+
+    /// <summary>Keeps a socket that finished cleanly and holds a live connection id (within bounds); closes any other.</summary>
+    private void Release(IPEndPoint endpoint, Session session, bool reusable)
+    {
+        if (reusable && !Volatile.Read(ref _disposed) && session.Expires > _time.GetUtcNow()
+            && (_idle.ContainsKey(endpoint) || _idle.Count < MaxPooledTrackers))
+        {
+            if (Interlocked.Increment(ref _idleCount) <= MaxIdleSessions)
+            {
+                _idle.GetOrAdd(endpoint, static _ => new ConcurrentBag<Session>()).Add(session);
+                return;
+            }
+
+            Interlocked.Decrement(ref _idleCount);
+        }
+
+        session.Dispose();
+    }
+
+    /// <summary>Closes the idle sockets; requests after this throw <see cref="ObjectDisposedException"/>.</summary>
+    public void Dispose()
+    {
+        Volatile.Write(ref _disposed, true);
+        foreach (var bag in _idle.Values)
+        {
+            while (bag.TryTake(out var idle))
+            {
+                Interlocked.Decrement(ref _idleCount);
+                idle.Dispose();
+            }
+        }
     }
 
     /// <summary>Sends <paramref name="packet"/> and waits for the matching reply, retransmitting on silence. Returns the reply length in <paramref name="buffer"/>.</summary>
@@ -292,7 +351,6 @@ public sealed class UdpTrackerClient : ITrackerClient
                     var replyAction = BinaryPrimitives.ReadInt32BigEndian(buffer);
                     if (replyAction == ActionError)
                     {
-                        _connections.TryRemove(endpoint, out _);
                         var message = Encoding.UTF8.GetString(buffer, 8, Math.Min(received - 8, 1024));
                         throw new TrackerException($"UDP tracker {endpoint} refused: {message}") { IsTrackerFailure = true };
                     }
@@ -309,12 +367,22 @@ public sealed class UdpTrackerClient : ITrackerClient
             }
             catch (SocketException e)
             {
-                _connections.TryRemove(endpoint, out _);
                 throw new TrackerException($"UDP tracker {endpoint} is unreachable: {e.Message}", e);
             }
         }
 
-        _connections.TryRemove(endpoint, out _);
         throw new TrackerException($"UDP tracker {endpoint} did not answer after {MaxRetransmits + 1} tries.");
+    }
+
+    /// <summary>One socket connected to one tracker, with the connection id that tracker gave this socket.</summary>
+    private sealed class Session(Socket socket) : IDisposable
+    {
+        public Socket Socket { get; } = socket;
+
+        public long ConnectionId { get; set; }
+
+        public DateTimeOffset Expires { get; set; } = DateTimeOffset.MinValue;
+
+        public void Dispose() => Socket.Dispose();
     }
 }

@@ -43,6 +43,7 @@ public class MonitorStateTests
         var (state, percents) = Feed(
             MonitorState.Empty,
             Report(1, TorrentState.Stopped, 0),
+            Report(1, TorrentState.Checking, 0),
             Report(1, TorrentState.Seeding, 1.0));
         Assert.Equal([-1, 100], percents);
         Assert.True(state.AllComplete);

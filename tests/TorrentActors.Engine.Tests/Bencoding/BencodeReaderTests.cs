@@ -145,6 +145,16 @@ public sealed class BencodeReaderTests
     }
 
     [Fact]
+    public void Reader_stops_at_the_value_limit_counting_keys_too()
+    {
+        var options = BencodeReaderOptions.Strict with { MaxValues = 5 };
+        Decode("li1ei2ei3ei4ee", options);
+        Assert.Contains("more than 5 values", Rejects("li1ei2ei3ei4ei5ee", options).Reason);
+        Decode("d1:ai1e1:bi2ee", options);
+        Assert.Contains("more than 5 values", Rejects("d1:ai1e1:bi2e1:ci3ee", options).Reason);
+    }
+
+    [Fact]
     public void Reader_rejects_a_string_length_beyond_the_long_range() =>
         Assert.Contains("out of range", Rejects("99999999999999999999999:a").Reason);
 

@@ -142,7 +142,11 @@ public sealed class TorrentParseTests
             { "empty name", Wrap(SingleFileInfo("")) },
             { "duplicate file", Wrap(MultiFileInfo("d", 16_384, FileEntry(1, "a"), FileEntry(1, "a"))) },
             { "file and folder", Wrap(MultiFileInfo("d", 16_384, FileEntry(1, "a"), FileEntry(1, "a", "b"))) },
+            { "folder then file", Wrap(MultiFileInfo("d", 16_384, FileEntry(1, "x", "y", "z"), FileEntry(1, "x", "y"))) },
+            { "file and folder apart", Wrap(MultiFileInfo("d", 16_384, FileEntry(1, "a"), FileEntry(1, "a-x"), FileEntry(1, "a.b"), FileEntry(1, "a", "b"))) },
+            { "too many components", Wrap(MultiFileInfo("d", 16_384, FileEntry(1, Enumerable.Repeat("a", TorrentPaths.MaxComponents + 1).ToArray()))) },
             { "deep nesting", Encoding.ASCII.GetBytes("d4:info" + new string('l', 100_000) + new string('e', 100_000) + "e") },
+            { "too many values", Encoding.ASCII.GetBytes("d4:infol" + string.Concat(Enumerable.Repeat("i0e", Torrent.MaxValues)) + "ee") },
             { "string length 2^40", Encoding.ASCII.GetBytes($"d4:info{1L << 40}:xe") },
             { "truncated", Wrap(SingleFileInfo())[..^5] },
             { "trailing data", [.. Wrap(SingleFileInfo()), (byte)'x'] },
@@ -160,6 +164,15 @@ public sealed class TorrentParseTests
         Assert.False(Torrent.TryParse(bytes, out var torrent, out var message));
         Assert.Null(torrent);
         Assert.Equal(error.Message, message);
+    }
+
+    [Fact]
+    public void Similar_names_are_not_mistaken_for_a_file_that_is_also_a_folder()
+    {
+        var torrent = Torrent.Parse(Wrap(MultiFileInfo("d", 16_384, FileEntry(1, "a"), FileEntry(1, "ab", "c"), FileEntry(1, "a-b"), FileEntry(1, "a.b", "c"))));
+        Assert.Equal(4, torrent.Files.Count);
+        var deep = Torrent.Parse(Wrap(MultiFileInfo("d", 16_384, FileEntry(1, Enumerable.Repeat("a", TorrentPaths.MaxComponents).ToArray()))));
+        Assert.Equal(TorrentPaths.MaxComponents + 1, deep.Files[0].PathComponents.Count);
     }
 
     [Fact]

@@ -73,6 +73,7 @@ public sealed class HttpTrackerClientQueryTests
             "GET /announce?info_hash=" + SpecHashEncoded
             + "&peer_id=%C3%A9A%2520%00%FF-TA0001-abcd&port=6881&uploaded=10&downloaded=20&left=30&compact=1&event=started&numwant=50&key=cafebabe HTTP/1.1",
             line);
+        Assert.Contains("\r\nConnection: close\r\n", server.Heads[0], StringComparison.OrdinalIgnoreCase);
     }
 
     [Fact]

@@ -154,6 +154,32 @@ public sealed class HttpTrackerReplyTests
             client.AnnounceAsync(new Uri($"http://127.0.0.1:{ClosedTcpPort()}/announce"), TestBytes.Request(), CancellationToken.None));
 
         Assert.StartsWith("Could not reach tracker", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Connection refused", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_connection_reset_before_the_reply_is_tried_once_more()
+    {
+        await using var server = new RawHttpServer((_, index) => index == 0 ? [] : RawHttpServer.Ok("d8:intervali60e5:peers0:e"));
+        var client = new HttpTrackerClient();
+
+        var reply = await client.AnnounceAsync(server.Announce, TestBytes.Request(), CancellationToken.None);
+
+        Assert.Equal(TimeSpan.FromSeconds(60), reply.Interval);
+        Assert.Equal(2, server.RequestLines.Count);
+    }
+
+    [Fact]
+    public async Task A_tracker_that_keeps_resetting_is_a_tracker_exception_after_two_tries()
+    {
+        await using var server = new RawHttpServer((_, _) => []);
+        var client = new HttpTrackerClient();
+
+        var error = await Assert.ThrowsAsync<TrackerException>(() => client.AnnounceAsync(server.Announce, TestBytes.Request(), CancellationToken.None));
+
+        Assert.StartsWith("Could not reach tracker", error.Message, StringComparison.Ordinal);
+        Assert.Matches("(?i)reset|ended prematurely", error.Message);
+        Assert.InRange(server.RequestLines.Count, 2, 16); // our two tries, each of which the HTTP handler may itself retry
     }
 
     [Fact]

@@ -6,7 +6,7 @@ namespace TorrentActors.Engine.Tests.Trackers;
 
 /// <summary>
 /// A minimal HTTP/1.1 server on 127.0.0.1:0 over a raw TcpListener: for each connection it reads the request head,
-/// records the request line and writes whatever bytes the test's handler returns (null: never answer), then closes.
+/// records the request line and writes whatever bytes the test's handler returns (null: never answer; empty: reset), then closes.
 /// </summary>
 internal sealed class RawHttpServer : IAsyncDisposable
 {
@@ -15,6 +15,7 @@ internal sealed class RawHttpServer : IAsyncDisposable
     private readonly Func<string, int, byte[]?> _handler;
     private readonly Lock _gate = new();
     private readonly List<string> _requestLines = [];
+    private readonly List<string> _heads = [];
     private readonly Task _accepting;
 
     public RawHttpServer(Func<string, int, byte[]?> handler)
@@ -36,6 +37,18 @@ internal sealed class RawHttpServer : IAsyncDisposable
             lock (_gate)
             {
                 return _requestLines.ToArray();
+            }
+        }
+    }
+
+    /// <summary>Each request's head: request line and headers.</summary>
+    public IReadOnlyList<string> Heads
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _heads.ToArray();
             }
         }
     }
@@ -101,12 +114,19 @@ internal sealed class RawHttpServer : IAsyncDisposable
                 {
                     index = _requestLines.Count;
                     _requestLines.Add(requestLine);
+                    _heads.Add(head.ToString());
                 }
 
                 var reply = _handler(requestLine, index);
                 if (reply is null)
                 {
                     await Task.Delay(Timeout.Infinite, _stop.Token); // hang until the test ends
+                    return;
+                }
+
+                if (reply.Length == 0)
+                {
+                    client.Client.LingerState = new LingerOption(true, 0); // close with a reset
                     return;
                 }
 

@@ -36,7 +36,10 @@ public sealed class TrackerAnnouncerTests
         await time.WaitForPendingTimersAsync();
         announcer.AnnounceCompleted(); // only once
 
-        await announcer.StopAsync(CancellationToken.None);
+        var stop = announcer.StopAsync(CancellationToken.None);
+        Assert.Same(stop, announcer.StopAsync(CancellationToken.None));
+        await stop;
+        await announcer.DisposeAsync();
 
         Assert.Equal([AnnounceEvent.Started, AnnounceEvent.None, AnnounceEvent.Completed, AnnounceEvent.Stopped], client.Events);
         Assert.Equal([100L, 100L, 0L, 0L], client.Calls.Select(c => c.Request.Left));

@@ -16,7 +16,7 @@ public sealed class UdpTrackerClientTests
     public async Task Connect_and_announce_send_the_exact_bytes_of_bep_15_and_read_the_reply()
     {
         using var tracker = new FakeUdpTracker(IPAddress.Loopback);
-        var client = new UdpTrackerClient(key: 0x01020304) { BaseTimeout = TimeSpan.FromSeconds(10) };
+        var client = new UdpTrackerClient(key: 0x01020304) { BaseTimeout = TimeSpan.FromSeconds(30) };
 
         var announce = client.AnnounceAsync(tracker.Announce, TestBytes.Request(), CancellationToken.None);
 
@@ -80,15 +80,16 @@ public sealed class UdpTrackerClientTests
     {
         using var tracker = new FakeUdpTracker(IPAddress.Loopback);
         var time = new ManualTimeProvider();
-        var client = new UdpTrackerClient(time) { BaseTimeout = TimeSpan.FromSeconds(10) };
+        using var client = new UdpTrackerClient(time) { BaseTimeout = TimeSpan.FromSeconds(30) };
 
-        await AnnounceWithConnectAsync(tracker, client);
+        var firstSource = await AnnounceWithConnectAsync(tracker, client);
 
         time.Advance(TimeSpan.FromSeconds(50));
         var second = client.AnnounceAsync(tracker.Announce, TestBytes.Request(AnnounceEvent.None), CancellationToken.None);
         var packet = await tracker.ReceiveAsync();
         Assert.Equal(98, packet.Buffer.Length);
         Assert.Equal(ConnectionId, packet.Buffer[..8]);
+        Assert.Equal(firstSource, packet.RemoteEndPoint); // the id is used from the socket (port) it was given to
         await tracker.SendAsync(packet, AnnounceReply(packet.Buffer[12..16]));
         await second;
 
@@ -100,7 +101,7 @@ public sealed class UdpTrackerClientTests
     public async Task Error_reply_becomes_a_tracker_exception_with_the_message()
     {
         using var tracker = new FakeUdpTracker(IPAddress.Loopback);
-        var client = new UdpTrackerClient { BaseTimeout = TimeSpan.FromSeconds(10) };
+        var client = new UdpTrackerClient { BaseTimeout = TimeSpan.FromSeconds(30) };
 
         var announce = client.AnnounceAsync(tracker.Announce, TestBytes.Request(), CancellationToken.None);
         var connect = await tracker.ReceiveAsync();
@@ -138,7 +139,7 @@ public sealed class UdpTrackerClientTests
         await tracker.ReceiveAsync(); // lost
         var connect = await tracker.ReceiveAsync();
         await tracker.SendAsync(connect, TestBytes.Of(new byte[4], connect.Buffer[12..16], ConnectionId));
-        var packet = await tracker.ReceiveAsync();
+        var packet = await tracker.ReceiveAsync(length: 98); // skips connects sent again meanwhile
         await tracker.SendAsync(packet, AnnounceReply(packet.Buffer[12..16]));
 
         var reply = await announce;
@@ -154,7 +155,7 @@ public sealed class UdpTrackerClientTests
             port = ((IPEndPoint)probe.Client.LocalEndPoint!).Port;
         }
 
-        var client = new UdpTrackerClient { BaseTimeout = TimeSpan.FromSeconds(10) };
+        var client = new UdpTrackerClient { BaseTimeout = TimeSpan.FromSeconds(30) };
 
         var error = await Assert.ThrowsAsync<TrackerException>(() =>
             client.AnnounceAsync(new Uri($"udp://127.0.0.1:{port}/announce"), TestBytes.Request(), CancellationToken.None));
@@ -165,7 +166,7 @@ public sealed class UdpTrackerClientTests
     public async Task An_ipv6_tracker_replies_with_eighteen_byte_peers()
     {
         using var tracker = new FakeUdpTracker(IPAddress.IPv6Loopback);
-        var client = new UdpTrackerClient { BaseTimeout = TimeSpan.FromSeconds(10) };
+        var client = new UdpTrackerClient { BaseTimeout = TimeSpan.FromSeconds(30) };
 
         var announce = client.AnnounceAsync(tracker.Announce, TestBytes.Request(), CancellationToken.None);
         var connect = await tracker.ReceiveAsync();
@@ -188,7 +189,7 @@ public sealed class UdpTrackerClientTests
     public async Task Scrape_sends_the_exact_bytes_and_reads_counts_in_request_order()
     {
         using var tracker = new FakeUdpTracker(IPAddress.Loopback);
-        var client = new UdpTrackerClient { BaseTimeout = TimeSpan.FromSeconds(10) };
+        var client = new UdpTrackerClient { BaseTimeout = TimeSpan.FromSeconds(30) };
         var other = TorrentActors.Engine.Metainfo.InfoHash.FromHex("00000000000000000000000000000000000000ff");
 
         var scrape = client.ScrapeAsync(tracker.Announce, [TestBytes.SpecHash, other], CancellationToken.None);
@@ -208,7 +209,7 @@ public sealed class UdpTrackerClientTests
         Assert.Equal(new ScrapeEntry(1, 2, 3), files[other]);
     }
 
-    private static async Task AnnounceWithConnectAsync(FakeUdpTracker tracker, UdpTrackerClient client)
+    private static async Task<IPEndPoint> AnnounceWithConnectAsync(FakeUdpTracker tracker, UdpTrackerClient client)
     {
         var announce = client.AnnounceAsync(tracker.Announce, TestBytes.Request(), CancellationToken.None);
         var connect = await tracker.ReceiveAsync();
@@ -218,6 +219,7 @@ public sealed class UdpTrackerClientTests
         Assert.Equal(98, packet.Buffer.Length);
         await tracker.SendAsync(packet, AnnounceReply(packet.Buffer[12..16]));
         await announce;
+        return connect.RemoteEndPoint;
     }
 
     private static byte[] AnnounceReply(byte[] tid) =>
@@ -239,10 +241,20 @@ public sealed class UdpTrackerClientTests
 
         public Uri Announce { get; }
 
-        public async Task<UdpReceiveResult> ReceiveAsync()
+        /// <summary>The next packet (of <paramref name="length"/> bytes when given, skipping others), waiting at most 30 s.</summary>
+        public async Task<UdpReceiveResult> ReceiveAsync(int? length = null)
         {
             using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-            return await _socket.ReceiveAsync(timeout.Token);
+            for (var skipped = 0; skipped < 100; skipped++)
+            {
+                var packet = await _socket.ReceiveAsync(timeout.Token);
+                if (length is null || packet.Buffer.Length == length)
+                {
+                    return packet;
+                }
+            }
+
+            throw new InvalidOperationException($"no packet of {length} bytes among 100");
         }
 
         public async Task SendAsync(UdpReceiveResult to, byte[] packet) => await _socket.SendAsync(packet, to.RemoteEndPoint);

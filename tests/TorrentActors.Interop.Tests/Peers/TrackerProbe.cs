@@ -61,6 +61,26 @@ public static class TrackerProbe
         return (stats.GetInteger("complete") ?? 0, stats.GetInteger("incomplete") ?? 0, stats.GetInteger("downloaded") ?? 0);
     }
 
+    /// <summary>Polls scrape until the tracker knows at least <paramref name="peers"/> peers (seeders or leechers).</summary>
+    public static async Task WaitForPeersAsync(Uri announce, InfoHash infoHash, int peers, TimeSpan timeout, ExternalProcess? diagnostics = null)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        var known = 0L;
+        while (DateTime.UtcNow < deadline)
+        {
+            var (complete, incomplete, _) = await ScrapeAsync(announce, infoHash);
+            known = complete + incomplete;
+            if (known >= peers)
+            {
+                return;
+            }
+
+            await Task.Delay(200);
+        }
+
+        throw new TimeoutException($"tracker {announce} knew {known} peers of {peers} after {timeout.TotalSeconds:0} s.\n{diagnostics?.Describe()}");
+    }
+
     /// <summary>Polls scrape until at least <paramref name="seeders"/> seeders are registered (so a leecher started next finds them).</summary>
     public static async Task WaitForSeedersAsync(Uri announce, InfoHash infoHash, int seeders, TimeSpan timeout, ExternalProcess? diagnostics = null)
     {

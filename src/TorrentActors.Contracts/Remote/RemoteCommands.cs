@@ -1,0 +1,78 @@
+using System.Collections.Immutable;
+using System.Globalization;
+
+namespace TorrentActors.Contracts.Remote;
+
+/// <summary>
+/// What another process may ask a node's gateway (<see cref="RemoteProtocol.GatewayPath"/>). Each command has a
+/// pipe form (<see cref="ToLine"/>) and goes through the same parser as the node's stdin; the reply goes to the
+/// sender: <see cref="RemoteReplies.TorrentAdded"/>, <see cref="RemoteReplies.CommandAccepted"/> or
+/// <see cref="RemoteReplies.CommandFailed"/>, never silence.
+/// </summary>
+public static class RemoteCommands
+{
+    public interface IRemoteCommand : IRemoteProtocolMessage;
+
+    /// <summary>Make a torrent of a file or folder on the node and seed it in place (<c>file:PATH</c>).</summary>
+    public sealed record SeedFile(string Path) : IRemoteCommand;
+
+    /// <summary>Fetch a .torrent over HTTP(S) and download it (<c>torrent:URL</c>).</summary>
+    public sealed record AddTorrentUrl(string Url) : IRemoteCommand;
+
+    /// <summary>Read a .torrent from the node's disk and download it (<c>torrent:PATH</c>).</summary>
+    public sealed record AddTorrentPath(string Path) : IRemoteCommand;
+
+    /// <summary>Download the torrent whose .torrent bytes are sent along (at most <see cref="RemoteProtocol.MaxTorrentBytes"/>).</summary>
+    public sealed record AddTorrentBytes(ImmutableArray<byte> TorrentBytes) : IRemoteCommand;
+
+    public sealed record StopTorrent(int Id) : IRemoteCommand;
+
+    public sealed record StartTorrent(int Id) : IRemoteCommand;
+
+    public sealed record RemoveTorrent(int Id) : IRemoteCommand;
+
+    /// <summary>The reply is a <see cref="RemoteReplies.StatusReport"/>.</summary>
+    public sealed record GetStatus : IRemoteCommand
+    {
+        public static readonly GetStatus Instance = new();
+
+        private GetStatus()
+        {
+        }
+    }
+
+    /// <summary>
+    /// The sender receives every <see cref="RemoteEvents"/> message of the node from now on, until it unsubscribes
+    /// or dies (the gateway watches it). The reply is <see cref="RemoteReplies.Subscribed"/> with the current torrents.
+    /// </summary>
+    public sealed record Subscribe : IRemoteCommand
+    {
+        public static readonly Subscribe Instance = new();
+
+        private Subscribe()
+        {
+        }
+    }
+
+    public sealed record Unsubscribe : IRemoteCommand
+    {
+        public static readonly Unsubscribe Instance = new();
+
+        private Unsubscribe()
+        {
+        }
+    }
+
+    /// <summary>The command as a line of the pipe protocol; null for those that have none.</summary>
+    public static string? ToLine(IRemoteCommand command) => command switch
+    {
+        SeedFile seed => "file:" + seed.Path,
+        AddTorrentUrl url => "torrent:" + url.Url,
+        AddTorrentPath path => "torrent:" + path.Path,
+        StopTorrent stop => "stop:" + stop.Id.ToString(CultureInfo.InvariantCulture),
+        StartTorrent start => "start:" + start.Id.ToString(CultureInfo.InvariantCulture),
+        RemoveTorrent remove => "remove:" + remove.Id.ToString(CultureInfo.InvariantCulture),
+        GetStatus => "status",
+        _ => null,
+    };
+}

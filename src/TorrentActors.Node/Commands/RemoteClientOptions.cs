@@ -1,0 +1,78 @@
+using System.CommandLine;
+using System.Globalization;
+using TorrentActors.Actors.Remote;
+using TorrentActors.Contracts.Output;
+using TorrentActors.Contracts.Remote;
+
+namespace TorrentActors.Node.Commands;
+
+/// <summary>What <c>send</c>, <c>watch</c> and <c>status</c> share: which node, TLS, deadlines, and the pipe-format lines.</summary>
+internal sealed class RemoteClientOptions
+{
+    public Option<string> Node { get; } = new("--node")
+    {
+        Description = "The node's address, as it logs it: akka.tcp://torrentactors@HOST:PORT (akka.ssl.tcp://... with TLS)",
+        Required = true,
+    };
+
+    public Option<string?> Certificate { get; } = new("--remote-cert") { Description = "PKCS#12 (.pfx) certificate: talk TLS; the node must use the same certificate" };
+
+    public Option<string?> CertificatePassword { get; } = new("--remote-cert-password") { Description = "Password of the --remote-cert file" };
+
+    public Option<double> ConnectTimeout { get; } = new("--connect-timeout")
+    {
+        Description = "Seconds to wait for the node to answer at all",
+        DefaultValueFactory = _ => 5,
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Node);
+        command.Options.Add(Certificate);
+        command.Options.Add(CertificatePassword);
+        command.Options.Add(ConnectTimeout);
+    }
+
+    /// <summary>Connects, or writes why not on <paramref name="stderr"/> and returns null.</summary>
+    public async Task<RemoteClient?> ConnectAsync(ParseResult result, TextWriter stderr)
+    {
+        var settings = new RemoteSettings
+        {
+            Port = 0,
+            CertificatePath = result.GetValue(Certificate),
+            CertificatePassword = result.GetValue(CertificatePassword),
+        };
+        try
+        {
+            var timeout = TimeSpan.FromSeconds(Math.Clamp(result.GetValue(ConnectTimeout), 0.5, 600));
+            return await RemoteClient.ConnectAsync(result.GetRequiredValue(Node), settings, timeout);
+        }
+        catch (FormatException ex)
+        {
+            await stderr.WriteLineAsync($"error: {ex.Message}");
+            return null;
+        }
+        catch (RemoteNodeException ex)
+        {
+            await stderr.WriteLineAsync($"error: {ex.Message}");
+            return null;
+        }
+        catch (System.Security.Cryptography.CryptographicException ex)
+        {
+            await stderr.WriteLineAsync($"error: cannot load the certificate: {ex.Message}");
+            return null;
+        }
+        catch (IOException ex)
+        {
+            await stderr.WriteLineAsync($"error: {ex.Message}");
+            return null;
+        }
+    }
+
+    /// <summary><c>ID:NAME:PERCENT</c>, exactly as the node prints it.</summary>
+    public static string Line(RemoteEvents.TorrentProgress progress) =>
+        string.Create(CultureInfo.InvariantCulture, $"{progress.Id}:{OutputFormat.OneLine(progress.Name, int.MaxValue)}:{progress.Percent}");
+
+    /// <summary><c>error: COMMAND: REASON</c>, exactly as the node prints it.</summary>
+    public static string Line(string command, string reason) => OutputFormat.ToText(new NodeOutputs.Error(command, reason));
+}

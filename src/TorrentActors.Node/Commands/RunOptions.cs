@@ -1,0 +1,65 @@
+using System.CommandLine;
+using Microsoft.Extensions.Configuration;
+using TorrentActors.Node.Hosting;
+
+namespace TorrentActors.Node.Commands;
+
+/// <summary>The options of <c>run</c>; a flag given on the command line overrides config and environment.</summary>
+internal sealed class RunOptions
+{
+    public Option<string> TorrentDir { get; } = new("--torrent-dir") { Description = "Folder for made .torrent files and relative torrent:PATH names (default ./torrents)" };
+
+    public Option<string> DownloadDir { get; } = new("--download-dir") { Description = "Folder fetched torrents download to (default ./downloads)" };
+
+    public Option<string> Tracker { get; } = new("--tracker") { Description = "Announce URL of an external tracker, used instead of the embedded one" };
+
+    public Option<int> TrackerPort { get; } = new("--tracker-port") { Description = "HTTP port of the embedded tracker; 0 picks a free one (default 6969)" };
+
+    public Option<bool> NoTracker { get; } = new("--no-tracker") { Description = "Run no embedded tracker" };
+
+    public Option<int> ListenPort { get; } = new("--listen-port") { Description = "Port peers connect to; 0 picks a free one (default 0)" };
+
+    public Option<string> Host { get; } = new("--host") { Description = "Address to bind (default 127.0.0.1)" };
+
+    public Option<bool> Json { get; } = new("--json") { Description = "Write JSON lines instead of ID:NAME:PERCENT" };
+
+    public Option<bool> ExitOnEof { get; } = new("--exit-on-eof") { Description = "Shut down at the end of stdin (otherwise keep seeding)" };
+
+    public Option<bool> ExitWhenComplete { get; } = new("--exit-when-complete") { Description = "Exit 0 once every torrent is at 100%" };
+
+    public Option<FileInfo> Config { get; } = new("--config") { Description = "A JSON settings file (same keys as config/torrentactors.json)" };
+
+    public void AddTo(Command command)
+    {
+        foreach (var option in new Option[] { TorrentDir, DownloadDir, Tracker, TrackerPort, NoTracker, ListenPort, Host, Json, ExitOnEof, ExitWhenComplete, Config })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    /// <summary>Settings from config layers, then the flags actually given.</summary>
+    public (NodeSettings Settings, IConfiguration Configuration) Read(ParseResult result)
+    {
+        var configuration = NodeSettings.BuildConfiguration(result.GetValue(Config)?.FullName);
+        var settings = NodeSettings.From(configuration);
+        Apply(result, TorrentDir, v => settings.TorrentDirectory = v);
+        Apply(result, DownloadDir, v => settings.DownloadDirectory = v);
+        Apply(result, Tracker, v => settings.Tracker = v);
+        Apply(result, TrackerPort, v => settings.TrackerPort = v);
+        Apply(result, NoTracker, v => settings.NoTracker = v);
+        Apply(result, ListenPort, v => settings.ListenPort = v);
+        Apply(result, Host, v => settings.Host = v);
+        Apply(result, Json, v => settings.Json = v);
+        Apply(result, ExitOnEof, v => settings.ExitOnEof = v);
+        Apply(result, ExitWhenComplete, v => settings.ExitWhenComplete = v);
+        return (settings, configuration);
+    }
+
+    private static void Apply<T>(ParseResult result, Option<T> option, Action<T> set)
+    {
+        if (result.GetResult(option) is { Implicit: false } && result.GetValue(option) is { } value)
+        {
+            set(value);
+        }
+    }
+}

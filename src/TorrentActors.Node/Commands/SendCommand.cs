@@ -1,0 +1,181 @@
+using System.Collections.Immutable;
+using System.CommandLine;
+using System.Globalization;
+using TorrentActors.Actors.Parsing;
+using TorrentActors.Actors.Remote;
+using TorrentActors.Contracts.Remote;
+
+namespace TorrentActors.Node.Commands;
+
+/// <summary>
+/// <c>torrentactors send --node ADDRESS COMMAND...</c>: sends pipe-syntax commands (the arguments, or the lines of
+/// stdin when there are none) to a running node and prints each reply in the pipe format.
+/// </summary>
+internal static class SendCommand
+{
+    public static Command Create()
+    {
+        var client = new RemoteClientOptions();
+        var commands = new Argument<string[]>("COMMAND")
+        {
+            Description = "file:PATH, torrent:URL, torrent:PATH, stop:ID, start:ID, remove:ID or status; paths are the node's. None: read lines from stdin",
+            Arity = ArgumentArity.ZeroOrMore,
+        };
+        var upload = new Option<bool>("--upload") { Description = "torrent:PATH reads PATH here and sends the .torrent's bytes to the node" };
+        var replyTimeout = new Option<double>("--timeout") { Description = "Seconds to wait for each reply (making a big torrent takes a while)", DefaultValueFactory = _ => 300 };
+        var command = new Command("send", "Send commands to a running node; print each reply as ID:NAME:PERCENT or error: COMMAND: REASON.") { commands, upload, replyTimeout };
+        client.AddTo(command);
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var stdout = result.InvocationConfiguration.Output;
+            var stderr = result.InvocationConfiguration.Error;
+            await using var remote = await client.ConnectAsync(result, stderr);
+            if (remote is null)
+            {
+                return 1;
+            }
+
+            var lines = result.GetValue(commands) is { Length: > 0 } given ? given.ToAsyncEnumerable() : ReadLinesAsync(Console.In, cancellationToken);
+            var timeout = TimeSpan.FromSeconds(Math.Clamp(result.GetValue(replyTimeout), 1, 86_400));
+            var failures = 0;
+            await foreach (var line in lines.WithCancellation(cancellationToken))
+            {
+                if (!await SendAsync(remote, line.Trim(), result.GetValue(upload), timeout, stdout, stderr))
+                {
+                    failures++;
+                }
+            }
+
+            return failures == 0 ? 0 : 1;
+        });
+        return command;
+    }
+
+    /// <summary>Turns a pipe line into a remote command; null with a reason for a line that is not one.</summary>
+    internal static RemoteCommands.IRemoteCommand? ToRemote(string line, bool upload, out string? error)
+    {
+        error = null;
+        if (line == "status")
+        {
+            return RemoteCommands.GetStatus.Instance;
+        }
+
+        if (Strip(line, "file:") is { } file)
+        {
+            return new RemoteCommands.SeedFile(file);
+        }
+
+        if (Strip(line, "torrent:") is { } source)
+        {
+            if (source.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || source.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            {
+                return new RemoteCommands.AddTorrentUrl(source);
+            }
+
+            if (!upload || source.Contains("://", StringComparison.Ordinal))
+            {
+                return new RemoteCommands.AddTorrentPath(source);
+            }
+
+            try
+            {
+                var info = new FileInfo(source);
+                if (info.Exists && info.Length > RemoteProtocol.MaxTorrentBytes)
+                {
+                    error = $"the file is {info.Length} bytes; the limit is {RemoteProtocol.MaxTorrentBytes}";
+                    return null;
+                }
+
+                return new RemoteCommands.AddTorrentBytes([.. File.ReadAllBytes(source)]);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
+            {
+                error = $"cannot read {source}: {ex.Message}";
+                return null;
+            }
+        }
+
+        foreach (var (prefix, create) in IdCommands)
+        {
+            if (Strip(line, prefix) is { } text)
+            {
+                if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0)
+                {
+                    return create(id);
+                }
+
+                error = "the ID must be a positive whole number";
+                return null;
+            }
+        }
+
+        error = InstructionParser.UnknownCommand;
+        return null;
+    }
+
+    private static readonly ImmutableArray<(string Prefix, Func<int, RemoteCommands.IRemoteCommand> Create)> IdCommands =
+    [
+        ("stop:", id => new RemoteCommands.StopTorrent(id)),
+        ("start:", id => new RemoteCommands.StartTorrent(id)),
+        ("remove:", id => new RemoteCommands.RemoveTorrent(id)),
+    ];
+
+    private static async Task<bool> SendAsync(RemoteClient remote, string line, bool upload, TimeSpan timeout, TextWriter stdout, TextWriter stderr)
+    {
+        if (line.Length == 0)
+        {
+            return true;
+        }
+
+        if (ToRemote(line, upload, out var error) is not { } message)
+        {
+            await stdout.WriteLineAsync(RemoteClientOptions.Line(line, error!));
+            return false;
+        }
+
+        RemoteReplies.IRemoteReply reply;
+        try
+        {
+            reply = await remote.AskAsync(message, timeout);
+        }
+        catch (RemoteNodeException ex)
+        {
+            await stderr.WriteLineAsync($"error: {line}: {ex.Message}");
+            return false;
+        }
+
+        switch (reply)
+        {
+            case RemoteReplies.TorrentAdded added:
+                await stdout.WriteLineAsync(RemoteClientOptions.Line(new RemoteEvents.TorrentProgress(added.Id, added.Name, -1, added.InfoHash, "stopped")));
+                await stderr.WriteLineAsync($"added {added.Id}: {added.Name} ({added.InfoHash})");
+                return true;
+            case RemoteReplies.CommandAccepted:
+                return true;
+            case RemoteReplies.StatusReport report:
+                foreach (var torrent in report.Torrents)
+                {
+                    await stdout.WriteLineAsync(RemoteClientOptions.Line(torrent));
+                }
+
+                return true;
+            case RemoteReplies.CommandFailed failed:
+                await stdout.WriteLineAsync(RemoteClientOptions.Line(failed.Command, failed.Reason));
+                return false;
+            default:
+                await stderr.WriteLineAsync($"error: {line}: unexpected reply {reply.GetType().Name}");
+                return false;
+        }
+    }
+
+    private static string? Strip(string line, string prefix) =>
+        line.StartsWith(prefix, StringComparison.Ordinal) ? line[prefix.Length..].Trim() : null;
+
+    private static async IAsyncEnumerable<string> ReadLinesAsync(TextReader reader, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        while (await reader.ReadLineAsync(cancellationToken) is { } line)
+        {
+            yield return line;
+        }
+    }
+}

@@ -1,0 +1,148 @@
+using System.Text;
+using TorrentActors.Actors.Tests.Support;
+using Xunit;
+
+namespace TorrentActors.Actors.Tests.Fetching;
+
+/// <summary>The HTTP and file fetchers through the production wiring, against a local server on 127.0.0.1:0.</summary>
+public class FetcherTests
+{
+    private const long Limit = 64 * 1024;
+
+    private static Task<TestNode> StartNodeAsync(TimeSpan? timeout = null) =>
+        TestNode.StartAsync(configure: s => s with { MaxTorrentFileBytes = Limit, HttpTimeout = timeout ?? TimeSpan.FromSeconds(30) });
+
+    [Fact]
+    public async Task A_torrent_over_http_is_fetched_and_started()
+    {
+        var torrent = TestTorrents.Make("web.bin");
+        await using var server = new MiniHttpServer(MiniHttpServer.Respond(200, torrent.EncodedBytes.ToArray()));
+        await using var node = await StartNodeAsync();
+        await node.SendAsync("torrent:" + server.Url("/torrents/web.bin.torrent"));
+        Assert.Equal("1:web.bin:-1", await node.Stdout.NextAsync());
+        Assert.Equal("1:web.bin:100", await node.Stdout.NextAsync());
+    }
+
+    [Fact]
+    public async Task A_body_declared_over_the_limit_is_refused()
+    {
+        await using var server = new MiniHttpServer(MiniHttpServer.Respond(200, new byte[Limit + 1]));
+        await using var node = await StartNodeAsync();
+        var command = "torrent:" + server.Url("/big");
+        await node.SendAsync(command);
+        Assert.Equal($"error: {command}: the body is {Limit + 1} bytes; the limit is {Limit}", await node.Stdout.NextAsync());
+    }
+
+    [Fact]
+    public async Task A_streamed_body_over_the_limit_is_cut_off_while_reading()
+    {
+        await using var server = new MiniHttpServer(MiniHttpServer.Respond(200, new byte[Limit * 4], chunked: true));
+        await using var node = await StartNodeAsync();
+        var command = "torrent:" + server.Url("/stream");
+        await node.SendAsync(command);
+        Assert.Equal($"error: {command}: more than the limit of {Limit} bytes", await node.Stdout.NextAsync());
+    }
+
+    [Fact]
+    public async Task A_server_that_never_answers_times_out()
+    {
+        await using var server = new MiniHttpServer((_, ct) => Task.Delay(Timeout.Infinite, ct));
+        await using var node = await StartNodeAsync(TimeSpan.FromSeconds(2));
+        var command = "torrent:" + server.Url("/slow");
+        await node.SendAsync(command);
+        Assert.Equal($"error: {command}: no complete answer within 2 s", await node.Stdout.NextAsync());
+    }
+
+    [Fact]
+    public async Task An_unreachable_server_is_reported()
+    {
+        Uri url;
+        await using (var server = new MiniHttpServer(MiniHttpServer.Respond(200, [])))
+        {
+            url = server.Url("/gone.torrent");
+        }
+
+        await using var node = await StartNodeAsync();
+        await node.SendAsync("torrent:" + url);
+        Assert.Equal($"error: torrent:{url}: unreachable (ConnectionRefused)", await node.Stdout.NextAsync());
+    }
+
+    [Fact]
+    public async Task A_body_that_is_not_a_torrent_is_refused()
+    {
+        await using var server = new MiniHttpServer(MiniHttpServer.Respond(200, Encoding.UTF8.GetBytes("<html>hello</html>")));
+        await using var node = await StartNodeAsync();
+        var command = "torrent:" + server.Url("/page");
+        await node.SendAsync(command);
+        Assert.StartsWith($"error: {command}: not a", await node.Stdout.NextAsync());
+    }
+
+    [Fact]
+    public async Task An_http_error_status_is_reported()
+    {
+        await using var server = new MiniHttpServer(MiniHttpServer.Respond(404, []));
+        await using var node = await StartNodeAsync();
+        var command = "torrent:" + server.Url("/missing");
+        await node.SendAsync(command);
+        Assert.StartsWith($"error: {command}: HTTP request failed (HTTP 404", await node.Stdout.NextAsync());
+    }
+
+    [Fact]
+    public async Task Redirects_are_followed_up_to_a_limit()
+    {
+        var hits = 0;
+        var torrent = TestTorrents.Make("moved.bin");
+        MiniHttpServer? server = null;
+        server = new MiniHttpServer(async (head, stream, ct) =>
+        {
+            Interlocked.Increment(ref hits);
+            var location = head.StartsWith("GET /loop", StringComparison.Ordinal) ? "/loop" : "/final";
+            if (head.StartsWith("GET /final", StringComparison.Ordinal))
+            {
+                await MiniHttpServer.Respond(200, torrent.EncodedBytes.ToArray())(stream, ct);
+                return;
+            }
+
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 302 Found\r\nLocation: {location}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"), ct);
+        });
+        await using (server)
+        {
+            await using var node = await StartNodeAsync();
+            await node.SendAsync("torrent:" + server.Url("/start"));
+            Assert.Equal("1:moved.bin:-1", await node.Stdout.NextAsync());
+            Assert.Equal("1:moved.bin:100", await node.Stdout.NextAsync());
+
+            var loop = "torrent:" + server.Url("/loop");
+            var before = Volatile.Read(ref hits);
+            await node.SendAsync(loop);
+            Assert.Equal($"error: {loop}: HTTP request failed (HTTP 302 Found)", await node.Stdout.NextAsync());
+            Assert.Equal(1 + node.Settings.MaxHttpRedirects, Volatile.Read(ref hits) - before);
+        }
+    }
+
+    [Fact]
+    public async Task A_torrent_file_over_the_limit_is_refused()
+    {
+        await using var node = await StartNodeAsync();
+        Directory.CreateDirectory(node.Settings.TorrentDirectory);
+        await File.WriteAllBytesAsync(Path.Combine(node.Settings.TorrentDirectory, "huge.torrent"), new byte[Limit + 1]);
+        await node.SendAsync("torrent:huge.torrent");
+        Assert.Equal($"error: torrent:huge.torrent: the file is {Limit + 1} bytes; the limit is {Limit}", await node.Stdout.NextAsync());
+    }
+
+    [Fact]
+    public async Task A_file_that_is_not_a_torrent_or_is_a_folder_is_refused()
+    {
+        await using var node = await StartNodeAsync();
+        Directory.CreateDirectory(Path.Combine(node.Settings.TorrentDirectory, "folder"));
+        await File.WriteAllTextAsync(Path.Combine(node.Settings.TorrentDirectory, "text.torrent"), "d4:spam");
+        await node.SendAsync("torrent:text.torrent");
+        await node.SendAsync("torrent:folder");
+        await node.SendAsync("torrent:absent.torrent");
+        // The three reads run concurrently, so their answers may come in any order.
+        var lines = new[] { await node.Stdout.NextAsync(), await node.Stdout.NextAsync(), await node.Stdout.NextAsync() };
+        Assert.Contains(lines, l => l.StartsWith("error: torrent:text.torrent: not a", StringComparison.Ordinal));
+        Assert.Contains("error: torrent:folder: a folder, not a .torrent file", lines);
+        Assert.Contains("error: torrent:absent.torrent: no such file", lines);
+    }
+}

@@ -1,0 +1,89 @@
+using System.IO.Pipelines;
+using Akka.Actor;
+using Akka.Hosting;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using TorrentActors.Engine.Client;
+
+namespace TorrentActors.Actors.Tests.Support;
+
+/// <summary>
+/// A real host with the production wiring (<see cref="NodeActorsHosting.AddNodeActors"/>), a fake engine,
+/// a pipe for stdin and a <see cref="LineCapture"/> for stdout. Temp folders are deleted on dispose.
+/// </summary>
+public sealed class TestNode : IAsyncDisposable
+{
+    private readonly StreamWriter _stdinWriter;
+
+    private TestNode(IHost host, string root, NodeActorSettings settings, FakeTorrentEngine engine, LineCapture stdout, StreamWriter stdinWriter)
+    {
+        Host = host;
+        Root = root;
+        Settings = settings;
+        Engine = engine;
+        Stdout = stdout;
+        _stdinWriter = stdinWriter;
+        System = host.Services.GetRequiredService<ActorSystem>();
+        Registry = host.Services.GetRequiredService<ActorRegistry>();
+    }
+
+    public IHost Host { get; }
+
+    public string Root { get; }
+
+    public NodeActorSettings Settings { get; }
+
+    public FakeTorrentEngine Engine { get; }
+
+    public LineCapture Stdout { get; }
+
+    public ActorSystem System { get; }
+
+    public ActorRegistry Registry { get; }
+
+    public static async Task<TestNode> StartAsync(FakeTorrentEngine? engine = null, Func<NodeActorSettings, NodeActorSettings>? configure = null, TextReader? stdin = null)
+    {
+        var root = Directory.CreateTempSubdirectory("ta-actors-").FullName;
+        var settings = new NodeActorSettings
+        {
+            TorrentDirectory = Path.Combine(root, "torrents"),
+            DownloadDirectory = Path.Combine(root, "downloads"),
+            WorkingDirectory = root,
+            RestartMinBackoff = TimeSpan.FromMilliseconds(50),
+            RestartMaxBackoff = TimeSpan.FromMilliseconds(200),
+            HttpTimeout = TimeSpan.FromSeconds(30),
+        };
+        settings = configure?.Invoke(settings) ?? settings;
+        engine ??= new FakeTorrentEngine();
+        var stdout = new LineCapture();
+        var pipe = new Pipe();
+        var reader = stdin ?? new StreamReader(pipe.Reader.AsStream());
+        var writer = new StreamWriter(pipe.Writer.AsStream()) { AutoFlush = true, NewLine = "\n" };
+
+        var builder = Microsoft.Extensions.Hosting.Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        builder.Logging.AddSimpleConsole();
+        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Services.AddSingleton<ITorrentEngine>(engine);
+        builder.Services.AddNodeActorServices(settings, reader, stdout);
+        builder.Services.AddAkka(NodeActorsHosting.ActorSystemName, akka => akka.AddNodeActors());
+        var host = builder.Build();
+        await host.StartAsync();
+        return new TestNode(host, root, settings, engine, stdout, writer);
+    }
+
+    public Task SendAsync(string line) => _stdinWriter.WriteLineAsync(line);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stdinWriter.DisposeAsync();
+        using (var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            await Host.StopAsync(cts.Token);
+        }
+
+        Host.Dispose();
+        Directory.Delete(Root, recursive: true);
+    }
+}

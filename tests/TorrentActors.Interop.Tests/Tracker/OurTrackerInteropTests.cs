@@ -1,0 +1,74 @@
+using TorrentActors.Interop.Tests.Peers;
+using TorrentActors.Interop.Tests.Tools;
+using TorrentActors.Tracker;
+using Xunit;
+
+namespace TorrentActors.Interop.Tests.Tracker;
+
+/// <summary>Real clients find each other through our tracker (HTTP and UDP) and complete a transfer.</summary>
+public sealed class OurTrackerInteropTests
+{
+    private static readonly TimeSpan TransferTimeout = TimeSpan.FromSeconds(120);
+
+    private static Task<TrackerServer> StartTrackerAsync() =>
+        TrackerServer.StartAsync(new TrackerOptions { HttpPort = 0, UdpPort = 0, Interval = TimeSpan.FromSeconds(30), MinInterval = TimeSpan.FromSeconds(5) });
+
+    [SkippableFact]
+    public async Task Aria2c_finds_an_aria2c_seeder_through_our_http_tracker()
+    {
+        ExternalTool.Require("aria2c", "aria2");
+        using var temp = new TempFolder();
+        var source = RandomFile.Create(Path.Combine(temp.Sub("seed"), "data.bin"), 4 * 1024 * 1024 + 3, seed: 11);
+        await using var tracker = await StartTrackerAsync();
+        var torrent = await MktorrentTool.CreateAsync(source, temp.File("data.torrent"), tracker.AnnounceUri, pieceLengthExponent: 16);
+
+        await using var seeder = Aria2Process.Seed(temp.File("data.torrent"), temp.Sub("seed"));
+        await TrackerProbe.WaitForSeedersAsync(tracker.AnnounceUri, torrent.InfoHash, 1, TimeSpan.FromSeconds(60), seeder);
+        await using var leecher = Aria2Process.Leech(temp.File("data.torrent"), temp.Sub("leech"));
+
+        Assert.Equal(0, await leecher.WaitForExitAsync(TransferTimeout));
+        Assert.True(ExternalProcess.FilesAreEqual(source, Path.Combine(temp.Sub("leech"), "data.bin")), leecher.Describe());
+    }
+
+    [SkippableFact]
+    public async Task Aria2c_over_http_finds_a_libtorrent_seeder_that_announced_over_udp()
+    {
+        // aria2c has no UDP tracker support without DHT, so libtorrent speaks BEP 15; both land in the same swarm.
+        ExternalTool.Require("aria2c", "aria2");
+        ExternalTool.RequireLibtorrentPython();
+        using var temp = new TempFolder();
+        var source = RandomFile.Create(Path.Combine(temp.Sub("seed"), "data.bin"), 2 * 1024 * 1024 + 5, seed: 12);
+        await using var tracker = await StartTrackerAsync();
+        var udpTorrent = await MktorrentTool.CreateAsync(source, temp.File("udp.torrent"), tracker.UdpAnnounceUri, pieceLengthExponent: 16);
+        var httpTorrent = await MktorrentTool.CreateAsync(source, temp.File("http.torrent"), tracker.AnnounceUri, pieceLengthExponent: 16);
+        Assert.Equal(udpTorrent.InfoHash, httpTorrent.InfoHash);
+
+        await using var seeder = LibtorrentProcess.Seed(temp.File("udp.torrent"), temp.Sub("seed"));
+        await TrackerProbe.WaitForSeedersAsync(tracker.AnnounceUri, udpTorrent.InfoHash, 1, TimeSpan.FromSeconds(60), seeder);
+        await using var leecher = Aria2Process.Leech(temp.File("http.torrent"), temp.Sub("leech"));
+
+        var exit = await leecher.WaitForExitAsync(TransferTimeout);
+        Assert.True(exit == 0, leecher.Describe() + "\n" + seeder.Describe());
+        Assert.True(ExternalProcess.FilesAreEqual(source, Path.Combine(temp.Sub("leech"), "data.bin")), leecher.Describe());
+    }
+
+    [SkippableFact]
+    public async Task Aria2c_downloads_from_a_transmission_seeder_it_finds_through_our_tracker()
+    {
+        // transmission ignores loopback peers handed out by trackers, so it is the side that gets dialled: the seeder.
+        ExternalTool.Require("aria2c", "aria2");
+        ExternalTool.Require("transmission-cli", "transmission-cli");
+        using var temp = new TempFolder();
+        var source = RandomFile.Create(Path.Combine(temp.Sub("seed"), "show.bin"), 3 * 1024 * 1024 + 17, seed: 13);
+        await using var tracker = await StartTrackerAsync();
+        var torrent = await MktorrentTool.CreateAsync(source, temp.File("show.torrent"), tracker.AnnounceUri, pieceLengthExponent: 16);
+
+        await using var seeder = TransmissionProcess.Seed(temp.File("show.torrent"), temp.Sub("seed"));
+        await TrackerProbe.WaitForPeersAsync(tracker.AnnounceUri, torrent.InfoHash, 1, TimeSpan.FromSeconds(60), seeder);
+        await using var leecher = Aria2Process.Leech(temp.File("show.torrent"), temp.Sub("leech"));
+
+        var exit = await leecher.WaitForExitAsync(TransferTimeout);
+        Assert.True(exit == 0, leecher.Describe() + "\n" + seeder.Describe());
+        Assert.True(ExternalProcess.FilesAreEqual(source, Path.Combine(temp.Sub("leech"), "show.bin")), leecher.Describe());
+    }
+}
