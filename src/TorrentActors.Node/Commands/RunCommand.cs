@@ -68,7 +68,12 @@ internal static class RunCommand
 
             var announce = settings.Tracker ?? tracker?.AnnounceUri.ToString();
             var actorSettings = remote.Apply(settings.ToActorSettings(announce));
-            var host = NodeHost.Build(settings, actorSettings, input.Configuration, remote.Stdin(Console.In), Console.Out, remote.Settings);
+            // stdout is the protocol: only the stdout actor writes to it, through its own writer on the standard
+            // output stream. Console.Out is pointed at stderr, so nothing else (Akka's fallback logger during
+            // shutdown, a stray Console.WriteLine) can put a line on the protocol.
+            var protocol = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false)) { NewLine = "\n" };
+            Console.SetOut(Console.Error);
+            var host = NodeHost.Build(settings, actorSettings, input.Configuration, remote.Stdin(Console.In), protocol, remote.Settings);
             try
             {
                 await host.StartAsync(cancellationToken);
