@@ -7,7 +7,7 @@ namespace TorrentActors.Tracker;
 /// <c>burst</c>. The table is bounded: beyond <see cref="MaxAddresses"/> entries, idle (full) buckets are dropped,
 /// and if that is not enough the table is cleared (a flood of spoofed sources then gets a fresh burst, never memory).
 /// </summary>
-internal sealed class AddressRateLimiter(double ratePerSecond, int burst, TimeProvider clock)
+internal sealed class AddressRateLimiter(double ratePerSecond, int burst, TimeProvider clock, bool exemptLoopback = false)
 {
     public const int MaxAddresses = 100_000;
 
@@ -22,7 +22,7 @@ internal sealed class AddressRateLimiter(double ratePerSecond, int burst, TimePr
     /// <summary>Takes a token for this address; false when it is over its rate.</summary>
     public bool TryAcquire(PeerEndpoint source)
     {
-        if (!Enabled)
+        if (!Enabled || (exemptLoopback && source.IsLoopback))
         {
             return true;
         }

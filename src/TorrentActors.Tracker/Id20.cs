@@ -91,6 +91,9 @@ internal readonly struct PeerEndpoint : IEquatable<PeerEndpoint>
 
     public bool IsV4 { get; }
 
+    /// <summary>127.0.0.0/8 or ::1.</summary>
+    public bool IsLoopback => IsV4 ? (_low >> 24 & 0xFF) == 127 : _high == 0 && _low == 1;
+
     /// <summary>From an address; IPv4-mapped IPv6 addresses count as IPv4.</summary>
     public static PeerEndpoint From(IPAddress address, ushort port)
     {

@@ -55,6 +55,11 @@ public sealed record TrackerOptions
     /// <summary>Announce/scrape requests per second allowed per client address (token bucket); 0 turns limiting off.</summary>
     public double RequestsPerSecondPerAddress { get; init; } = 50;
 
+    /// <summary>
+    /// Whether clients on this machine (127.0.0.0/8, ::1) skip the rate limit: a local swarm shares one address.
+    /// </summary>
+    public bool ExemptLoopbackFromRateLimit { get; init; } = true;
+
     /// <summary>Token bucket size per client address (the burst allowed above the steady rate).</summary>
     public int RequestBurstPerAddress { get; init; } = 200;
 

@@ -63,7 +63,8 @@ public sealed class TrackerServer : IAsyncDisposable
 
         var address = ParseHost(options.Host);
         var store = new SwarmStore(options);
-        var limiter = new AddressRateLimiter(options.RequestsPerSecondPerAddress, options.RequestBurstPerAddress, options.TimeProvider);
+        var limiter = new AddressRateLimiter(options.RequestsPerSecondPerAddress, options.RequestBurstPerAddress, options.TimeProvider,
+            options.ExemptLoopbackFromRateLimit);
         var files = options.TorrentDirectory is { } dir ? new TorrentFiles(dir) : null;
         var http = new HttpTracker(store, limiter, options, files);
 

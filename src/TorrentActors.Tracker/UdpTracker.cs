@@ -28,22 +28,28 @@ internal sealed partial class UdpTracker : IAsyncDisposable
 
         _socket.Bind(bind);
         LocalEndPoint = (IPEndPoint)_socket.LocalEndPoint!;
-        _loops = Enumerable.Range(0, Loops).Select(_ => Task.Run(ReceiveLoopAsync)).ToArray();
+        _loops = Enumerable.Range(0, Loops)
+            .Select(_ => Task.Factory.StartNew(ReceiveLoop, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default))
+            .ToArray();
     }
 
     public IPEndPoint LocalEndPoint { get; }
 
-    private async Task ReceiveLoopAsync()
+    /// <summary>
+    /// One dedicated thread per loop doing blocking receive/handle/send: no async hop per datagram, which is what
+    /// bounds a UDP tracker's rate. Closing the socket ends the blocking receive.
+    /// </summary>
+    private void ReceiveLoop()
     {
-        var request = GC.AllocateArray<byte>(2048, pinned: true);
-        var reply = GC.AllocateArray<byte>(UdpTrackerProtocol.MaxReplyLength, pinned: true);
+        var request = new byte[2048];
+        var reply = new byte[UdpTrackerProtocol.MaxReplyLength];
         var address = new SocketAddress(_socket.AddressFamily);
         var token = _stop.Token;
         while (!token.IsCancellationRequested)
         {
             try
             {
-                var received = await _socket.ReceiveFromAsync(request, SocketFlags.None, address, token);
+                var received = _socket.ReceiveFrom(request, SocketFlags.None, address);
                 if (!TryReadSource(address, out var source))
                 {
                     continue;
@@ -52,14 +58,14 @@ internal sealed partial class UdpTracker : IAsyncDisposable
                 var length = _protocol.Handle(request.AsSpan(0, received), source, reply);
                 if (length > 0)
                 {
-                    await _socket.SendToAsync(reply.AsMemory(0, length), SocketFlags.None, address, token);
+                    _socket.SendTo(reply.AsSpan(0, length), SocketFlags.None, address);
                 }
             }
-            catch (OperationCanceledException) when (token.IsCancellationRequested)
+            catch (ObjectDisposedException) when (token.IsCancellationRequested)
             {
                 return;
             }
-            catch (ObjectDisposedException) when (token.IsCancellationRequested)
+            catch (SocketException) when (token.IsCancellationRequested)
             {
                 return;
             }

@@ -9,7 +9,8 @@ namespace TorrentActors.Benchmarks;
 /// <summary>
 /// <c>make</c>: our maker against <c>mktorrent -t CORES</c> on a 1 GiB random file in the page cache (best of 3
 /// each, same piece length), with the SHA-1 ceiling from <c>openssl speed -evp sha1</c> (one core x cores).
-/// Options: <c>--size-mib N</c> (default 1024), <c>--keep</c> to leave the data file for the next run.
+/// Options: <c>--size-mib N</c> (default 1024), <c>--keep</c> to leave the data file for the next run,
+/// <c>--workers N</c> to override our hashing threads (default: one per core).
 /// </summary>
 public sealed partial class MakeScenario : IScenario
 {
@@ -24,11 +25,16 @@ public sealed partial class MakeScenario : IScenario
     {
         var sizeMiB = 1024L;
         var keep = false;
+        int? workers = null;
         for (var i = 0; i < args.Length; i++)
         {
             if (args[i] == "--size-mib" && i + 1 < args.Length)
             {
                 sizeMiB = long.Parse(args[++i], CultureInfo.InvariantCulture);
+            }
+            else if (args[i] == "--workers" && i + 1 < args.Length)
+            {
+                workers = int.Parse(args[++i], CultureInfo.InvariantCulture);
             }
             else if (args[i] == "--keep")
             {
@@ -48,9 +54,9 @@ public sealed partial class MakeScenario : IScenario
 
             var pieceLength = TorrentMaker.ChoosePieceLength(size);
             var exponent = BitOperations(pieceLength);
-            Console.WriteLine($"make: {size} bytes, piece length {pieceLength} (2^{exponent}), {cores} cores, best of {Runs}");
+            Console.WriteLine($"make: {size} bytes, piece length {pieceLength} (2^{exponent}), {cores} cores, {workers ?? cores} hashing threads, best of {Runs}");
 
-            var options = new TorrentMakerOptions { PieceLength = pieceLength, AnnounceTiers = [[Announce]] };
+            var options = new TorrentMakerOptions { PieceLength = pieceLength, AnnounceTiers = [[Announce]], Workers = workers };
             Torrent? ours = null;
             var oursBest = double.MaxValue;
             var oursCpu = double.MaxValue;

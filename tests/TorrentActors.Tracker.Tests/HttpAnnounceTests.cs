@@ -195,7 +195,7 @@ public sealed class HttpAnnounceTests : IAsyncLifetime
     [Fact]
     public async Task A_flooding_address_is_told_to_slow_down()
     {
-        await using var tracker = await TrackerServer.StartAsync(Options with { RequestsPerSecondPerAddress = 0.01, RequestBurstPerAddress = 5 });
+        await using var tracker = await TrackerServer.StartAsync(Options with { RequestsPerSecondPerAddress = 0.01, RequestBurstPerAddress = 5, ExemptLoopbackFromRateLimit = false });
         var failures = new List<string?>();
         for (var i = 0; i < 8; i++)
         {

@@ -157,6 +157,18 @@ public sealed class SwarmStoreTests
     }
 
     [Fact]
+    public void Loopback_clients_can_be_exempt_from_the_rate_limit()
+    {
+        var limiter = new AddressRateLimiter(1, 1, _clock, exemptLoopback: true);
+        var local = PeerEndpoint.From(IPAddress.Loopback, 1);
+        var local6 = PeerEndpoint.From(IPAddress.IPv6Loopback, 1);
+        Assert.All(Enumerable.Range(0, 10), _ => Assert.True(limiter.TryAcquire(local) && limiter.TryAcquire(local6)));
+        var remote = PeerEndpoint.From(IPAddress.Parse("10.1.1.1"), 1);
+        Assert.True(limiter.TryAcquire(remote));
+        Assert.False(limiter.TryAcquire(remote));
+    }
+
+    [Fact]
     public void Rate_limiter_table_stays_bounded_under_many_sources()
     {
         var limiter = new AddressRateLimiter(1, 2, _clock);

@@ -18,15 +18,20 @@ namespace TorrentActors.Actors.Remote;
 /// do — and is matched to the waiting sender by its command text: the torrent's ID and infohash, or the error.
 /// Progress and error lines fan out to subscribers, who are watched and dropped when they die.
 /// </summary>
-public sealed class GatewayActor : ReceiveActor
+public sealed class GatewayActor : ReceiveActor, IWithTimers
 {
     /// <summary>Senders waiting for an outcome, at most; beyond it a command is refused at once.</summary>
     public const int MaxPending = 1024;
 
     public const int MaxSubscribers = 256;
 
+    /// <summary>A sender still waiting after this long gets a failure (the outcome may still show in its events).</summary>
+    public static readonly TimeSpan PendingTimeout = TimeSpan.FromMinutes(10);
+
+    private const string SweepTimer = "sweep";
+
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Dictionary<string, Queue<IActorRef>> _pending = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Queue<Waiting>> _pending = new(StringComparer.Ordinal);
     private readonly HashSet<IActorRef> _subscribers = [];
     private readonly SortedDictionary<int, RemoteEvents.TorrentProgress> _torrents = [];
     private readonly HashSet<int> _completed = [];
@@ -34,6 +39,7 @@ public sealed class GatewayActor : ReceiveActor
 
     public GatewayActor(NodeActorSettings settings, IActorRef parser, IActorRef patrons, IActorRef stdout)
     {
+        Receive<Sweep>(_ => ExpireWaiting(DateTime.UtcNow));
         Receive<RemoteCommands.AddTorrentBytes>(add =>
         {
             var command = $"torrent:({add.TorrentBytes.Length} bytes)";
@@ -102,6 +108,7 @@ public sealed class GatewayActor : ReceiveActor
 
             if (Await(line.Trim()))
             {
+                _log.Info("Remote command from {0}: {1}", Sender.Path.Address, OutputFormat.OneLine(line, OutputFormat.MaxEchoedCommandLength));
                 parser.Tell(new InputEvents.LineRead(line));
             }
         });
@@ -146,8 +153,11 @@ public sealed class GatewayActor : ReceiveActor
     public static Props Props(NodeActorSettings settings, IActorRef parser, IActorRef patrons, IActorRef stdout) =>
         Akka.Actor.Props.Create(() => new GatewayActor(settings, parser, patrons, stdout));
 
+    public ITimerScheduler Timers { get; set; } = null!;
+
     protected override void PreStart()
     {
+        Timers.StartPeriodicTimer(SweepTimer, Sweep.Instance, TimeSpan.FromSeconds(30));
         var events = Context.System.EventStream;
         events.Subscribe(Self, typeof(NodeOutputs.INodeOutput));
         events.Subscribe(Self, typeof(TorrentAccepted));
@@ -183,11 +193,11 @@ public sealed class GatewayActor : ReceiveActor
 
         if (!_pending.TryGetValue(command, out var waiting))
         {
-            waiting = new Queue<IActorRef>();
+            waiting = new Queue<Waiting>();
             _pending[command] = waiting;
         }
 
-        waiting.Enqueue(Sender);
+        waiting.Enqueue(new Waiting(Sender, DateTime.UtcNow + PendingTimeout));
         _pendingCount++;
         return true;
     }
@@ -199,11 +209,29 @@ public sealed class GatewayActor : ReceiveActor
             return;
         }
 
-        waiting.Dequeue().Tell(reply);
+        waiting.Dequeue().Sender.Tell(reply);
         _pendingCount--;
         if (waiting.Count == 0)
         {
             _pending.Remove(command);
+        }
+    }
+
+    private void ExpireWaiting(DateTime now)
+    {
+        foreach (var (command, waiting) in _pending.ToList())
+        {
+            while (waiting.TryPeek(out var first) && first.Deadline <= now)
+            {
+                waiting.Dequeue();
+                _pendingCount--;
+                first.Sender.Tell(new RemoteReplies.CommandFailed(command, $"no outcome within {PendingTimeout.TotalMinutes:0} minutes"));
+            }
+
+            if (waiting.Count == 0)
+            {
+                _pending.Remove(command);
+            }
         }
     }
 
@@ -212,6 +240,17 @@ public sealed class GatewayActor : ReceiveActor
         foreach (var subscriber in _subscribers)
         {
             subscriber.Tell(message);
+        }
+    }
+
+    private sealed record Waiting(IActorRef Sender, DateTime Deadline);
+
+    private sealed record Sweep
+    {
+        public static readonly Sweep Instance = new();
+
+        private Sweep()
+        {
         }
     }
 }

@@ -518,6 +518,13 @@ public sealed partial class TorrentSession : ITorrentSession
                 connection.SupportsFast = handshake.SupportsFast;
                 _peers.Add(connection);
                 SendOpening(connection);
+
+                // A free slot is offered at once: some clients (transmission) only re-evaluate interest on a
+                // timer, and an early unchoke lets them start as soon as they are interested.
+                if (!_picker.Have.IsEmpty)
+                {
+                    UnchokeIfRoom(connection);
+                }
             }
         }
 
@@ -570,16 +577,7 @@ public sealed partial class TorrentSession : ITorrentSession
 
     private void SendOpening(PeerConnection connection)
     {
-        if (connection.SupportsExtensions)
-        {
-            var extension = new ExtensionHandshake(
-                new Dictionary<string, int>(),
-                _settings.ClientName,
-                _settings.MaxIncomingRequests,
-                _engine.AnnouncedPort);
-            connection.Send(new Outgoing(PeerMessageKind.Extended, Payload: extension.Encode(), ExtendedId: 0));
-        }
-
+        // BEP 6: have all / have none (or the BEP 3 bitfield) come directly after the handshake; then BEP 10's.
         var have = _picker.Have;
         if (connection.SupportsFast && have.AllSet)
         {
@@ -592,6 +590,16 @@ public sealed partial class TorrentSession : ITorrentSession
         else if (!have.IsEmpty)
         {
             connection.Send(new Outgoing(PeerMessageKind.Bitfield, Payload: have.Bytes.ToArray()));
+        }
+
+        if (connection.SupportsExtensions)
+        {
+            var extension = new ExtensionHandshake(
+                new Dictionary<string, int>(),
+                _settings.ClientName,
+                _settings.MaxIncomingRequests,
+                _engine.AnnouncedPort);
+            connection.Send(new Outgoing(PeerMessageKind.Extended, Payload: extension.Encode(), ExtendedId: 0));
         }
     }
 
@@ -630,6 +638,11 @@ public sealed partial class TorrentSession : ITorrentSession
 
     private void Handle(PeerConnection peer, PeerMessage message)
     {
+        if (message.Kind != PeerMessageKind.Piece)
+        {
+            Log.Received(_logger, peer.Id, message.Kind, message.Index);
+        }
+
         switch (message.Kind)
         {
             case PeerMessageKind.KeepAlive or PeerMessageKind.Port or PeerMessageKind.Unknown or PeerMessageKind.Suggest:
@@ -1102,6 +1115,9 @@ public sealed partial class TorrentSession : ITorrentSession
 
         [LoggerMessage(9, LogLevel.Warning, "Torrent {InfoHash}: banned {EndPoint} after {Strikes} bad pieces")]
         public static partial void Banned(ILogger logger, string infoHash, string endPoint, int strikes);
+
+        [LoggerMessage(11, LogLevel.Trace, "Peer {Peer} sent {Kind} {Index}")]
+        public static partial void Received(ILogger logger, int peer, PeerMessageKind kind, int index);
 
         [LoggerMessage(10, LogLevel.Trace, "Torrent {InfoHash}: tick loop stopped")]
         public static partial void TickStopped(ILogger logger, string infoHash);

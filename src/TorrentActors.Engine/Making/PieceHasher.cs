@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
@@ -6,9 +7,11 @@ using Microsoft.Win32.SafeHandles;
 namespace TorrentActors.Engine.Making;
 
 /// <summary>
-/// SHA-1 of every piece of a list of files laid end to end. Workers pull batches of whole pieces
-/// (about 1 MiB) from a shared counter, read each batch with positional reads into a pooled buffer,
-/// and hash the pieces in it; a piece may start in one file and end in the next.
+/// SHA-1 of every piece of a list of files laid end to end. One reader thread reads batches of whole pieces
+/// (about 1 MiB) in order with positional reads into pooled buffers and hands them to the hashing workers,
+/// which hash the pieces in each batch and give the buffer back; a piece may start in one file and end in the
+/// next. Reading and hashing overlap, as in mktorrent, so the disk (or page cache copy) is never idle while
+/// the cores hash.
 /// </summary>
 internal static class PieceHasher
 {
@@ -32,24 +35,36 @@ internal static class PieceHasher
         var pieceCount = checked((int)((totalBytes + pieceLength - 1) / pieceLength));
         var piecesPerBatch = (int)Math.Max(1, TargetBatchBytes / pieceLength);
         var batchCount = (pieceCount + piecesPerBatch - 1) / piecesPerBatch;
-        var job = new Job(files, totalBytes, pieceLength, pieceCount, piecesPerBatch, batchCount, progress);
+        var hashers = Math.Min(workers, batchCount);
+        var job = new Job(files, totalBytes, pieceLength, pieceCount, piecesPerBatch, batchCount, hashers, progress);
+        job.Prime();
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var tasks = new Task[Math.Min(workers, batchCount)];
-        for (var i = 0; i < tasks.Length; i++)
+        var tasks = new Task[hashers + 1];
+        tasks[0] = StartThread(() => job.ReadAll(stop));
+        for (var i = 1; i < tasks.Length; i++)
         {
-            tasks[i] = Task.Factory.StartNew(
-                () => job.Work(stop),
-                CancellationToken.None,
-                TaskCreationOptions.LongRunning,
-                TaskScheduler.Default);
+            tasks[i] = StartThread(() => job.HashAll(stop));
         }
 
-        await Task.WhenAll(tasks).ConfigureAwait(false);
+        try
+        {
+            await Task.WhenAll(tasks).ConfigureAwait(false);
+        }
+        finally
+        {
+            job.ReturnBuffers();
+        }
+
         job.Failure?.Throw();
         cancellationToken.ThrowIfCancellationRequested();
         return job.Pieces;
     }
+
+    private static Task StartThread(Action action) =>
+        Task.Factory.StartNew(action, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    private sealed record Batch(int Index, byte[] Buffer, int Length);
 
     private sealed class Job(
         IReadOnlyList<SourceFile> files,
@@ -58,58 +73,110 @@ internal static class PieceHasher
         int pieceCount,
         int piecesPerBatch,
         int batchCount,
+        int workers,
         IProgress<MakeProgress>? progress)
     {
-        private int _nextBatch = -1;
+        private readonly byte[][] _rented = RentBuffers(workers + 2, (int)(piecesPerBatch * pieceLength));
+        private readonly BlockingCollection<byte[]> _free = [];
+        private readonly BlockingCollection<Batch> _ready = [];
         private long _bytesHashed;
         private ExceptionDispatchInfo? _failure;
 
         public byte[] Pieces { get; } = new byte[pieceCount * HashLength];
 
+        /// <summary>Buffers in flight: one per hasher plus two, so the reader is always a batch ahead.</summary>
+        private static byte[][] RentBuffers(int count, int size) =>
+            Enumerable.Range(0, count).Select(_ => ArrayPool<byte>.Shared.Rent(size)).ToArray();
+
+        /// <summary>Puts every buffer on the free list; called once before the threads start.</summary>
+        public void Prime()
+        {
+            foreach (var buffer in _rented)
+            {
+                _free.Add(buffer);
+            }
+        }
+
         public ExceptionDispatchInfo? Failure => Volatile.Read(ref _failure);
 
-        /// <summary>One worker: pulls batches until none are left, the run is cancelled, or another worker failed.</summary>
-        public void Work(CancellationTokenSource stop)
+        /// <summary>The reader: fills free buffers with consecutive batches and queues them for hashing.</summary>
+        public void ReadAll(CancellationTokenSource stop)
         {
-            var buffer = ArrayPool<byte>.Shared.Rent((int)(piecesPerBatch * pieceLength));
             var open = new OpenFile();
             try
             {
-                while (!stop.IsCancellationRequested)
+                for (var batch = 0; batch < batchCount; batch++)
                 {
-                    var batch = Interlocked.Increment(ref _nextBatch);
-                    if (batch >= batchCount)
-                    {
-                        return;
-                    }
-
-                    var firstPiece = batch * piecesPerBatch;
-                    var endPiece = Math.Min(pieceCount, firstPiece + piecesPerBatch);
-                    var start = firstPiece * pieceLength;
-                    var end = Math.Min(totalBytes, endPiece * pieceLength);
-                    var data = buffer.AsSpan(0, (int)(end - start));
-                    Read(start, data, open);
-                    for (var piece = firstPiece; piece < endPiece; piece++)
-                    {
-                        var offset = (int)((piece - firstPiece) * pieceLength);
-                        var length = (int)Math.Min(pieceLength, data.Length - offset);
-                        SHA1.HashData(data.Slice(offset, length), Pieces.AsSpan(piece * HashLength, HashLength));
-                    }
-
-                    var hashed = Interlocked.Add(ref _bytesHashed, data.Length);
-                    progress?.Report(new MakeProgress(hashed, totalBytes));
+                    var buffer = _free.Take(stop.Token);
+                    var start = batch * piecesPerBatch * pieceLength;
+                    var end = Math.Min(totalBytes, Math.Min(pieceCount, (batch + 1) * piecesPerBatch) * pieceLength);
+                    Read(start, buffer.AsSpan(0, (int)(end - start)), open);
+                    _ready.Add(new Batch(batch, buffer, (int)(end - start)), stop.Token);
                 }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // Cancelled, or a hasher failed: stop reading.
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                Interlocked.CompareExchange(ref _failure, ExceptionDispatchInfo.Capture(ex), null);
-                stop.Cancel();
+                Fail(ex, stop);
             }
             finally
             {
                 open.Dispose();
+                _ready.CompleteAdding();
+            }
+        }
+
+        /// <summary>A hashing worker: hashes the pieces of each batch it takes and gives the buffer back.</summary>
+        public void HashAll(CancellationTokenSource stop)
+        {
+            try
+            {
+                foreach (var batch in _ready.GetConsumingEnumerable(stop.Token))
+                {
+                    var data = batch.Buffer.AsSpan(0, batch.Length);
+                    var firstPiece = batch.Index * piecesPerBatch;
+                    for (var offset = 0; offset < data.Length; offset += (int)pieceLength)
+                    {
+                        var piece = firstPiece + (int)(offset / pieceLength);
+                        var length = (int)Math.Min(pieceLength, data.Length - offset);
+                        SHA1.HashData(data.Slice(offset, length), Pieces.AsSpan(piece * HashLength, HashLength));
+                    }
+
+                    _free.Add(batch.Buffer, CancellationToken.None);
+                    var hashed = Interlocked.Add(ref _bytesHashed, batch.Length);
+                    progress?.Report(new MakeProgress(hashed, totalBytes));
+                }
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                // Cancelled, or the reader failed: stop hashing.
+            }
+            catch (Exception ex)
+            {
+                // Recorded and rethrown by HashAsync; cancelling keeps the reader from waiting for this buffer.
+                Fail(ex, stop);
+            }
+        }
+
+        /// <summary>Gives the buffers back to the pool; called once every thread has finished.</summary>
+        public void ReturnBuffers()
+        {
+            foreach (var buffer in _rented)
+            {
                 ArrayPool<byte>.Shared.Return(buffer);
             }
+
+            _free.Dispose();
+            _ready.Dispose();
+        }
+
+        private void Fail(Exception ex, CancellationTokenSource stop)
+        {
+            Interlocked.CompareExchange(ref _failure, ExceptionDispatchInfo.Capture(ex), null);
+            stop.Cancel();
         }
 
         /// <summary>Fills <paramref name="destination"/> with the stream bytes from <paramref name="start"/>, across files.</summary>

@@ -50,9 +50,11 @@ public sealed class TorrentMakerException(string message) : IOException(message)
 /// torrent.) A link given directly as <c>path</c> is followed, since the caller named it. Files and folders whose
 /// name starts with '.' are skipped unless <see cref="TorrentMakerOptions.IncludeHidden"/> is set. Special files
 /// (FIFOs, sockets, devices) report length 0 and are never opened: a zero-length entry is listed, not read.</para>
-/// <para>Pieces are hashed on every core: workers pull batches of whole pieces, read each batch with one large
-/// positional read per file it touches (pieces cross file boundaries) into a pooled buffer, and hash each piece
-/// with <see cref="System.Security.Cryptography.SHA1.HashData(ReadOnlySpan{byte}, Span{byte})"/>.</para>
+/// <para>Pieces are hashed on every core: one reader thread reads batches of whole pieces (about 1 MiB) in order,
+/// with positional reads on a handle opened for sequential scan (pieces cross file boundaries), into pooled buffers;
+/// one hashing worker per core hashes each piece with
+/// <see cref="System.Security.Cryptography.SHA1.HashData(ReadOnlySpan{byte}, Span{byte})"/>, so reading and
+/// hashing overlap as they do in mktorrent.</para>
 /// </remarks>
 public static class TorrentMaker
 {

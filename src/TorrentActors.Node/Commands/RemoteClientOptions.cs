@@ -33,6 +33,21 @@ internal sealed class RemoteClientOptions
         command.Options.Add(ConnectTimeout);
     }
 
+    /// <summary>
+    /// The writer for replies. When it is the console, stray writes to <see cref="Console.Out"/> (Akka's fallback
+    /// logger at shutdown) are sent to stderr from now on, so stdout holds only replies.
+    /// </summary>
+    public static TextWriter RepliesOut(ParseResult result)
+    {
+        var stdout = result.InvocationConfiguration.Output;
+        if (ReferenceEquals(stdout, Console.Out))
+        {
+            Console.SetOut(Console.Error);
+        }
+
+        return stdout;
+    }
+
     /// <summary>Connects, or writes why not on <paramref name="stderr"/> and returns null.</summary>
     public async Task<RemoteClient?> ConnectAsync(ParseResult result, TextWriter stderr)
     {

@@ -68,12 +68,11 @@ internal static class RunCommand
 
             var announce = settings.Tracker ?? tracker?.AnnounceUri.ToString();
             var actorSettings = remote.Apply(settings.ToActorSettings(announce));
-            // stdout is the protocol: only the stdout actor writes to it, through its own writer on the standard
-            // output stream. Console.Out is pointed at stderr, so nothing else (Akka's fallback logger during
-            // shutdown, a stray Console.WriteLine) can put a line on the protocol.
-            var protocol = new StreamWriter(Console.OpenStandardOutput(), new System.Text.UTF8Encoding(false)) { NewLine = "\n" };
+            // Only the stdout actor writes the protocol; anything else that writes to Console.Out (Akka's fallback
+            // logger prints late shutdown messages of remoting there) lands on stderr.
+            var protocolOut = Console.Out;
             Console.SetOut(Console.Error);
-            var host = NodeHost.Build(settings, actorSettings, input.Configuration, remote.Stdin(Console.In), protocol, remote.Settings);
+            var host = NodeHost.Build(settings, actorSettings, input.Configuration, remote.Stdin(Console.In), protocolOut, remote.Settings);
             try
             {
                 await host.StartAsync(cancellationToken);

@@ -27,7 +27,7 @@ internal static class SendCommand
         client.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
-            var stdout = result.InvocationConfiguration.Output;
+            var stdout = RemoteClientOptions.RepliesOut(result);
             var stderr = result.InvocationConfiguration.Error;
             await using var remote = await client.ConnectAsync(result, stderr);
             if (remote is null)

@@ -22,9 +22,11 @@ internal static class TrackerCommand
             DefaultValueFactory = _ => 50,
         };
 
+        var limitLoopback = new Option<bool>("--rate-limit-loopback") { Description = "Apply the rate limit to 127.0.0.1/::1 clients too" };
+
         var command = new Command("tracker", "Run the HTTP and UDP BitTorrent tracker until interrupted.")
         {
-            host, port, udpPort, allow, torrentDir, noScrapeAll, interval, rateLimit,
+            host, port, udpPort, allow, torrentDir, noScrapeAll, interval, rateLimit, limitLoopback,
         };
         command.SetAction(async (parse, cancellationToken) =>
         {
@@ -60,6 +62,7 @@ internal static class TrackerCommand
                 Interval = TimeSpan.FromSeconds(seconds),
                 MinInterval = TimeSpan.FromSeconds(Math.Max(1, seconds / 5)),
                 RequestsPerSecondPerAddress = parse.GetValue(rateLimit),
+                ExemptLoopbackFromRateLimit = !parse.GetValue(limitLoopback),
             };
 
             // SIGINT/SIGTERM end the run gracefully (exit 0), whoever else listens for them.

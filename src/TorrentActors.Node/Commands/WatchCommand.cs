@@ -14,7 +14,7 @@ internal static class WatchCommand
         client.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
-            var stdout = result.InvocationConfiguration.Output;
+            var stdout = RemoteClientOptions.RepliesOut(result);
             var stderr = result.InvocationConfiguration.Error;
             await using var remote = await client.ConnectAsync(result, stderr);
             if (remote is null)
@@ -38,6 +38,7 @@ internal static class WatchCommand
                     switch (item.Message)
                     {
                         case RemoteReplies.Subscribed subscribed:
+                            await stderr.WriteLineAsync($"watching {remote.Node}");
                             foreach (var torrent in subscribed.Torrents)
                             {
                                 percents[torrent.Id] = torrent.Percent;

@@ -143,6 +143,16 @@ public sealed class GatewayOverTheWireTests() : TestKit("akka.test.timefactor = 
         Assert.Throws<FormatException>(() => RemoteClient.ParseNodeAddress("akka.tcp://other@127.0.0.1:4552"));
     }
 
+    [Fact]
+    public async Task A_public_host_is_the_address_the_node_gives_and_answers_on()
+    {
+        await using var node = await RemoteTestSystem.StartNodeAsync(new RemoteSettings { Host = "127.0.0.1", Port = 0, PublicHost = "localhost" });
+
+        Assert.Equal("localhost", node.Address.Host);
+        await using var client = await RemoteClient.ConnectAsync(node.Address.ToString(), new RemoteSettings(), Timeout);
+        Assert.IsType<RemoteReplies.StatusReport>(await client.AskAsync(RemoteCommands.GetStatus.Instance, Timeout));
+    }
+
     private static async Task<RemoteReplies.IRemoteReply> Ask(ActorSelection gateway, RemoteCommands.IRemoteCommand command) =>
         await gateway.Ask<RemoteReplies.IRemoteReply>(command, Timeout);
 }

@@ -94,18 +94,20 @@ internal sealed class OpenTrackerProcess : IDisposable
 
     /// <summary>
     /// opentracker opens its ports before it has read the whitelist: until then it refuses every torrent. Probe with
-    /// a 'stopped' announce (which adds no peer) until the first whitelisted torrent is accepted.
+    /// a regular announce until the first whitelisted torrent is accepted, then take the probe peer away with 'stopped'
+    /// (a 'stopped' announce alone is not checked against the whitelist).
     /// </summary>
     private void WaitUntilWhitelistLoaded(InfoHash probe)
     {
         var client = new HttpTrackerClient { Timeout = TimeSpan.FromSeconds(10) };
-        var request = new AnnounceRequest(probe, System.Text.Encoding.ASCII.GetBytes("-TA0001-whitelistprb"), 1, 0, 0, 0, AnnounceEvent.Stopped);
+        var request = new AnnounceRequest(probe, System.Text.Encoding.ASCII.GetBytes("-TA0001-whitelistprb"), 1, 0, 0, 0, AnnounceEvent.None);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (true)
         {
             try
             {
                 client.AnnounceAsync(HttpAnnounce, request, CancellationToken.None).GetAwaiter().GetResult();
+                client.AnnounceAsync(HttpAnnounce, request with { Event = AnnounceEvent.Stopped }, CancellationToken.None).GetAwaiter().GetResult();
                 return;
             }
             catch (TrackerException e) when (e.IsTrackerFailure && DateTime.UtcNow < deadline)
