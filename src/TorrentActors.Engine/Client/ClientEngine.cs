@@ -17,6 +17,7 @@ namespace TorrentActors.Engine.Client;
 public sealed partial class ClientEngine : ITorrentEngine
 {
     private readonly ConcurrentDictionary<InfoHash, TorrentSession> _sessions = new();
+    private int _disposed;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
     private Socket? _listener;
@@ -90,6 +91,11 @@ public sealed partial class ClientEngine : ITorrentEngine
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+
         _stopping.Cancel();
         _listener?.Close();
         if (_acceptLoop is not null)

@@ -60,7 +60,7 @@ internal static class RunCommand
                     {
                         Host = settings.Host,
                         HttpPort = settings.TrackerPort,
-                        UdpPort = null,
+                        UdpPort = settings.TrackerPort,
                         TorrentDirectory = Path.GetFullPath(settings.TorrentDirectory),
                     },
                     cancellationToken);

@@ -6,6 +6,20 @@ namespace TorrentActors.Engine.Tests.Client;
 public sealed class SessionLifecycleTests
 {
     [Fact]
+    public async Task An_engine_can_be_disposed_twice_and_its_port_is_released()
+    {
+        var engine = new ClientEngine(new EngineSettings());
+        await engine.StartAsync();
+        var port = engine.ListenEndPoint.Port;
+
+        await engine.DisposeAsync();
+        await engine.DisposeAsync();
+
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
+        listener.Start();
+    }
+
+    [Fact]
     public async Task A_download_resumes_from_the_pieces_already_on_disk()
     {
         var (data, torrent) = TestData.Create("resume.bin", [("", 40 * 16 * 1024)], 32 * 1024);

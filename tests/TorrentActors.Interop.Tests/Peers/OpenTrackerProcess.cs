@@ -59,6 +59,8 @@ public sealed class OpenTrackerProcess : ExternalProcess
         try
         {
             await FreePort.WaitForListenerAsync(httpPort, TimeSpan.FromSeconds(30), process);
+            // opentracker opens its ports before it has read the whitelist: wait until it accepts what it was given.
+            await process.WaitUntilAcceptedAsync(hashes.ToArray());
             return process;
         }
         catch
@@ -78,24 +80,34 @@ public sealed class OpenTrackerProcess : ExternalProcess
         }
 
         Signal(1); // SIGHUP: opentracker reloads its access list.
+        await WaitUntilAcceptedAsync(infoHashes);
+    }
+
+    /// <summary>
+    /// Probes with a regular announce until each infohash is accepted, then withdraws the probe peer. A 'stopped'
+    /// announce alone proves nothing: opentracker does not check it against the whitelist.
+    /// </summary>
+    private async Task WaitUntilAcceptedAsync(IReadOnlyList<InfoHash> infoHashes)
+    {
         var probePeer = "-TAPROBE-000000000000"u8.ToArray().AsMemory(0, 20);
         foreach (var hash in infoHashes)
         {
-            var accepted = false;
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(15);
-            while (!accepted)
+            while (true)
             {
-                BDictionary reply = await TrackerProbe.AnnounceAsync(AnnounceUri, hash, probePeer, 1, "stopped");
-                accepted = reply.GetText("failure reason") is null;
-                if (!accepted)
+                BDictionary reply = await TrackerProbe.AnnounceAsync(AnnounceUri, hash, probePeer, 1, "started");
+                if (reply.GetText("failure reason") is null)
                 {
-                    if (HasExited || DateTime.UtcNow > deadline)
-                    {
-                        throw new TimeoutException($"opentracker did not accept {hash} after SIGHUP.\n{Describe()}");
-                    }
-
-                    await Task.Delay(100);
+                    await TrackerProbe.AnnounceAsync(AnnounceUri, hash, probePeer, 1, "stopped");
+                    break;
                 }
+
+                if (HasExited || DateTime.UtcNow > deadline)
+                {
+                    throw new TimeoutException($"opentracker did not accept {hash}.\n{Describe()}");
+                }
+
+                await Task.Delay(100);
             }
         }
     }

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using TorrentActors.Engine.Metainfo;
 using TorrentActors.Engine.Trackers;
+using TorrentActors.Interop.Tests.Peers;
 using Xunit;
 
 namespace TorrentActors.Interop.Tests.TrackerClient;
@@ -15,36 +16,36 @@ public sealed class OpenTrackerInteropTests
     [SkippableFact]
     public async Task Two_peers_announced_over_http_see_each_other()
     {
-        using var tracker = new OpenTrackerProcess(Whitelisted);
+        await using var tracker = await OpenTrackerProcess.StartAsync([Whitelisted]);
 
-        await TwoPeersSeeEachOtherAsync(tracker.HttpAnnounce, new Engine.Trackers.TrackerClient());
+        await TwoPeersSeeEachOtherAsync(tracker.AnnounceUri, new Engine.Trackers.TrackerClient());
     }
 
     [SkippableFact]
     public async Task Two_peers_announced_over_udp_see_each_other()
     {
-        using var tracker = new OpenTrackerProcess(Whitelisted);
+        await using var tracker = await OpenTrackerProcess.StartAsync([Whitelisted]);
         var client = new Engine.Trackers.TrackerClient(
             new HttpTrackerClient(),
             new UdpTrackerClient { BaseTimeout = TimeSpan.FromSeconds(5) });
 
-        await TwoPeersSeeEachOtherAsync(tracker.UdpAnnounce, client);
+        await TwoPeersSeeEachOtherAsync(tracker.UdpAnnounceUri, client);
     }
 
     [SkippableFact]
     public async Task Scrape_counts_seeders_and_leechers_over_http_and_udp()
     {
-        using var tracker = new OpenTrackerProcess(Whitelisted, Other);
+        await using var tracker = await OpenTrackerProcess.StartAsync([Whitelisted, Other]);
         var client = new Engine.Trackers.TrackerClient(
             new HttpTrackerClient(),
             new UdpTrackerClient { BaseTimeout = TimeSpan.FromSeconds(5) });
 
-        await client.AnnounceAsync(tracker.HttpAnnounce, Request("-TA0001-seeder000001", 7001, left: 0), CancellationToken.None);
-        await client.AnnounceAsync(tracker.UdpAnnounce, Request("-TA0001-leecher00001", 7002, left: 1000), CancellationToken.None);
-        await client.AnnounceAsync(tracker.HttpAnnounce, Request("-TA0001-leecher00002", 7003, left: 500), CancellationToken.None);
+        await client.AnnounceAsync(tracker.AnnounceUri, Request("-TA0001-seeder000001", 7001, left: 0), CancellationToken.None);
+        await client.AnnounceAsync(tracker.UdpAnnounceUri, Request("-TA0001-leecher00001", 7002, left: 1000), CancellationToken.None);
+        await client.AnnounceAsync(tracker.AnnounceUri, Request("-TA0001-leecher00002", 7003, left: 500), CancellationToken.None);
 
-        var overHttp = await client.ScrapeAsync(tracker.HttpAnnounce, [Whitelisted, Other], CancellationToken.None);
-        var overUdp = await client.ScrapeAsync(tracker.UdpAnnounce, [Whitelisted, Other], CancellationToken.None);
+        var overHttp = await client.ScrapeAsync(tracker.AnnounceUri, [Whitelisted, Other], CancellationToken.None);
+        var overUdp = await client.ScrapeAsync(tracker.UdpAnnounceUri, [Whitelisted, Other], CancellationToken.None);
 
         Assert.Equal(1, overHttp[Whitelisted].Complete);
         Assert.Equal(2, overHttp[Whitelisted].Incomplete);
@@ -56,13 +57,13 @@ public sealed class OpenTrackerInteropTests
     [SkippableFact]
     public async Task A_torrent_that_is_not_whitelisted_is_refused_with_the_trackers_reason()
     {
-        using var tracker = new OpenTrackerProcess(Other);
+        await using var tracker = await OpenTrackerProcess.StartAsync([Other]);
         var client = new Engine.Trackers.TrackerClient(
             new HttpTrackerClient(),
             new UdpTrackerClient { BaseTimeout = TimeSpan.FromSeconds(5) });
 
         var overHttp = await Assert.ThrowsAsync<TrackerException>(() =>
-            client.AnnounceAsync(tracker.HttpAnnounce, Request("-TA0001-aaaaaaaaaaaa", 7001, left: 0), CancellationToken.None));
+            client.AnnounceAsync(tracker.AnnounceUri, Request("-TA0001-aaaaaaaaaaaa", 7001, left: 0), CancellationToken.None));
 
         Assert.True(overHttp.IsTrackerFailure, overHttp.Message);
     }
@@ -70,10 +71,10 @@ public sealed class OpenTrackerInteropTests
     [SkippableFact]
     public async Task Announcer_keeps_a_torrent_announced_to_a_real_tracker_and_stops_it()
     {
-        using var tracker = new OpenTrackerProcess(Whitelisted);
+        await using var tracker = await OpenTrackerProcess.StartAsync([Whitelisted]);
         var client = new Engine.Trackers.TrackerClient();
         var announcer = new TrackerAnnouncer(
-            [[tracker.UdpAnnounce.AbsoluteUri], [tracker.HttpAnnounce.AbsoluteUri]],
+            [[tracker.UdpAnnounceUri.AbsoluteUri], [tracker.AnnounceUri.AbsoluteUri]],
             e => Request("-TA0001-announcer001", 7101, left: 0) with { Event = e },
             client);
         var announced = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -87,9 +88,9 @@ public sealed class OpenTrackerInteropTests
 
         announcer.Start();
         await announced.Task.WaitAsync(TimeSpan.FromSeconds(60));
-        var whileRunning = await client.ScrapeAsync(tracker.HttpAnnounce, [Whitelisted], CancellationToken.None);
+        var whileRunning = await client.ScrapeAsync(tracker.AnnounceUri, [Whitelisted], CancellationToken.None);
         await announcer.StopAsync(CancellationToken.None);
-        var afterStop = await client.ScrapeAsync(tracker.HttpAnnounce, [Whitelisted], CancellationToken.None);
+        var afterStop = await client.ScrapeAsync(tracker.AnnounceUri, [Whitelisted], CancellationToken.None);
 
         Assert.Null(announcer.LastError);
         Assert.Equal(1, whileRunning[Whitelisted].Complete);
