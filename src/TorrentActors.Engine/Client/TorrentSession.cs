@@ -553,6 +553,7 @@ public sealed partial class TorrentSession : ITorrentSession
 
                     _picker.ReleasePeer(connection.Id);
                     _uploadedClosed += Interlocked.Read(ref connection.Uploaded);
+                    RefillOthers(connection);
                 }
             }
 
@@ -650,6 +651,7 @@ public sealed partial class TorrentSession : ITorrentSession
             case PeerMessageKind.Choke:
                 peer.PeerChoking = true;
                 _picker.ReleasePeer(peer.Id);
+                RefillOthers(peer);
                 break;
             case PeerMessageKind.Unchoke:
                 peer.PeerChoking = false;
@@ -833,6 +835,22 @@ public sealed partial class TorrentSession : ITorrentSession
         }
 
         FillRequests(peer);
+    }
+
+    /// <summary>
+    /// Blocks released by <paramref name="gone"/> (it choked us or left) are offered to the other peers now:
+    /// otherwise a peer with nothing in flight is only asked again when it sends something, which near the
+    /// end of a swarm may be never.
+    /// </summary>
+    private void RefillOthers(PeerConnection gone)
+    {
+        foreach (var other in _peers)
+        {
+            if (other != gone)
+            {
+                FillRequests(other);
+            }
+        }
     }
 
     private void FillRequests(PeerConnection peer)
@@ -1068,6 +1086,15 @@ public sealed partial class TorrentSession : ITorrentSession
 
             _downloadRate = down;
             _uploadRate = up;
+
+            // A safety net for the same reason as RefillOthers: no peer stays idle while it has blocks we miss.
+            foreach (var peer in _peers)
+            {
+                if (!peer.IsClosed)
+                {
+                    FillRequests(peer);
+                }
+            }
             if (now - _lastChoke >= _settings.ChokeInterval.TotalMilliseconds)
             {
                 _lastChoke = now;
