@@ -8,7 +8,15 @@ namespace TorrentActors.Interop.Tests.Peers;
 /// <summary>A minimal HTTP tracker client for tests: announce and scrape against any tracker (ours or opentracker).</summary>
 public static class TrackerProbe
 {
-    private static readonly HttpClient Http = new() { Timeout = TimeSpan.FromSeconds(10) };
+    /// <summary>
+    /// One request per connection: opentracker closes the connection after every reply, so a reused keep-alive
+    /// connection can meet a reset (seen when two announces follow each other at once).
+    /// </summary>
+    private static readonly HttpClient Http = new()
+    {
+        Timeout = TimeSpan.FromSeconds(10),
+        DefaultRequestHeaders = { ConnectionClose = true },
+    };
 
     /// <summary>Percent-encodes every byte (%XX), the safe form for binary info_hash and peer_id values.</summary>
     public static string PercentEncode(ReadOnlySpan<byte> bytes)
