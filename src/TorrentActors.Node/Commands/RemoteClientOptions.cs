@@ -34,6 +34,25 @@ internal sealed class RemoteClientOptions
     }
 
     /// <summary>
+    /// Adds the client options to <paramref name="command"/> and gives it an action that connects first and runs
+    /// <paramref name="body"/> with the client, the replies writer and stderr. When no node answers, the reason goes
+    /// to stderr and the command exits 1 without running the body.
+    /// </summary>
+    public void SetConnectedAction(
+        Command command,
+        Func<RemoteClient, ParseResult, TextWriter, TextWriter, CancellationToken, Task<int>> body)
+    {
+        AddTo(command);
+        command.SetAction(async (result, cancellationToken) =>
+        {
+            var stdout = RepliesOut(result);
+            var stderr = result.InvocationConfiguration.Error;
+            await using var remote = await ConnectAsync(result, stderr);
+            return remote is null ? 1 : await body(remote, result, stdout, stderr, cancellationToken);
+        });
+    }
+
+    /// <summary>
     /// The writer for replies. When it is the console, stray writes to <see cref="Console.Out"/> (Akka's fallback
     /// logger at shutdown) are sent to stderr from now on, so stdout holds only replies.
     /// </summary>

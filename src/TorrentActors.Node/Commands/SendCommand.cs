@@ -24,17 +24,8 @@ internal static class SendCommand
         var upload = new Option<bool>("--upload") { Description = "torrent:PATH reads PATH here and sends the .torrent's bytes to the node" };
         var replyTimeout = new Option<double>("--timeout") { Description = "Seconds to wait for each reply (making a big torrent takes a while)", DefaultValueFactory = _ => 300 };
         var command = new Command("send", "Send commands to a running node; print each reply as ID:NAME:PERCENT or error: COMMAND: REASON.") { commands, upload, replyTimeout };
-        client.AddTo(command);
-        command.SetAction(async (result, cancellationToken) =>
+        client.SetConnectedAction(command, async (remote, result, stdout, stderr, cancellationToken) =>
         {
-            var stdout = RemoteClientOptions.RepliesOut(result);
-            var stderr = result.InvocationConfiguration.Error;
-            await using var remote = await client.ConnectAsync(result, stderr);
-            if (remote is null)
-            {
-                return 1;
-            }
-
             var lines = result.GetValue(commands) is { Length: > 0 } given ? given.ToAsyncEnumerable() : ReadLinesAsync(Console.In, cancellationToken);
             var timeout = TimeSpan.FromSeconds(Math.Clamp(result.GetValue(replyTimeout), 1, 86_400));
             var failures = 0;

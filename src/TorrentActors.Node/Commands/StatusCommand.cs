@@ -12,17 +12,8 @@ internal static class StatusCommand
         var client = new RemoteClientOptions();
         var longForm = new Option<bool>("--long", "-l") { Description = "Add the infohash and state: ID:NAME:PERCENT INFOHASH STATE" };
         var command = new Command("status", "Print a running node's torrents, one ID:NAME:PERCENT line each.") { longForm };
-        client.AddTo(command);
-        command.SetAction(async (result, cancellationToken) =>
+        client.SetConnectedAction(command, async (remote, result, stdout, stderr, cancellationToken) =>
         {
-            var stdout = RemoteClientOptions.RepliesOut(result);
-            var stderr = result.InvocationConfiguration.Error;
-            await using var remote = await client.ConnectAsync(result, stderr);
-            if (remote is null)
-            {
-                return 1;
-            }
-
             try
             {
                 var reply = await remote.AskAsync(RemoteCommands.GetStatus.Instance, TimeSpan.FromSeconds(30));

@@ -11,17 +11,8 @@ internal static class WatchCommand
         var client = new RemoteClientOptions();
         var untilComplete = new Option<bool>("--until-complete") { Description = "Exit 0 once the node has torrents and all of them are at 100%" };
         var command = new Command("watch", "Print a running node's ID:NAME:PERCENT and error lines as they happen (current state first).") { untilComplete };
-        client.AddTo(command);
-        command.SetAction(async (result, cancellationToken) =>
+        client.SetConnectedAction(command, async (remote, result, stdout, stderr, cancellationToken) =>
         {
-            var stdout = RemoteClientOptions.RepliesOut(result);
-            var stderr = result.InvocationConfiguration.Error;
-            await using var remote = await client.ConnectAsync(result, stderr);
-            if (remote is null)
-            {
-                return 1;
-            }
-
             var stopWhenComplete = result.GetValue(untilComplete);
             var percents = new SortedDictionary<int, int>();
             var events = remote.Subscribe();
