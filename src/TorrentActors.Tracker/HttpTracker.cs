@@ -92,12 +92,7 @@ internal sealed class HttpTracker(SwarmStore store, AddressRateLimiter limiter, 
         var buffer = new ArrayBufferWriter<byte>(128 + peers.Length * (compact ? 18 : 80));
         var writer = new BencodeWriter(buffer);
         writer.WriteStartDictionary();
-        writer.WriteString("complete"u8);
-        writer.WriteInteger(counts.Seeders);
-        writer.WriteString("downloaded"u8);
-        writer.WriteInteger(counts.Downloaded);
-        writer.WriteString("incomplete"u8);
-        writer.WriteInteger(counts.Leechers);
+        WriteCounts(writer, counts);
         writer.WriteString("interval"u8);
         writer.WriteInteger((long)options.Interval.TotalSeconds);
         writer.WriteString("min interval"u8);
@@ -207,18 +202,24 @@ internal sealed class HttpTracker(SwarmStore store, AddressRateLimiter limiter, 
             hash.CopyTo(key);
             writer.WriteString(key);
             writer.WriteStartDictionary();
-            writer.WriteString("complete"u8);
-            writer.WriteInteger(counts.Seeders);
-            writer.WriteString("downloaded"u8);
-            writer.WriteInteger(counts.Downloaded);
-            writer.WriteString("incomplete"u8);
-            writer.WriteInteger(counts.Leechers);
+            WriteCounts(writer, counts);
             writer.WriteEnd();
         }
 
         writer.WriteEnd();
         writer.WriteEnd();
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>The swarm counts as they stand, in key order, in both the announce and the scrape replies.</summary>
+    private static void WriteCounts(BencodeWriter writer, SwarmCounts counts)
+    {
+        writer.WriteString("complete"u8);
+        writer.WriteInteger(counts.Seeders);
+        writer.WriteString("downloaded"u8);
+        writer.WriteInteger(counts.Downloaded);
+        writer.WriteString("incomplete"u8);
+        writer.WriteInteger(counts.Leechers);
     }
 
     internal static byte[] Failure(string reason)
