@@ -16,14 +16,8 @@ public sealed class CorruptPeerTests
         var (data, torrent) = TestData.Create("corrupt.bin", [("", 40 * 16 * 1024)], 32 * 1024);
         using var _ = data;
         using var liar = new LyingPeer(torrent.InfoHash, torrent.PieceCount);
-        await using var seeder = new ClientEngine(new EngineSettings());
-        await using var leecher = new ClientEngine(new EngineSettings());
-        await seeder.StartAsync();
-        await leecher.StartAsync();
-        var seed = seeder.Add(torrent, new TorrentSessionOptions { DownloadDirectory = data.Seed });
-        var leech = leecher.Add(torrent, new TorrentSessionOptions { DownloadDirectory = data.Folder("leech") });
-        await seed.StartAsync();
-        await leech.StartAsync();
+        await using var pair = await EnginePair.StartAsync(data, torrent);
+        var (seeder, leecher, seed, leech) = pair;
 
         leech.AddPeer(liar.EndPoint);
         await TransferTests.WaitForAsync(() => leech.BannedPeerCount == 1, TimeSpan.FromSeconds(60), () => $"banned {leech.BannedPeerCount}, blocks sent {liar.BlocksSent}");

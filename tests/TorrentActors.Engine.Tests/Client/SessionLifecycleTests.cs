@@ -75,14 +75,8 @@ public sealed class SessionLifecycleTests
     {
         var (data, torrent) = TestData.Create("pause.bin", [("", 600_000)], 16 * 1024);
         using var _ = data;
-        await using var seeder = new ClientEngine(new EngineSettings());
-        await using var leecher = new ClientEngine(new EngineSettings());
-        await seeder.StartAsync();
-        await leecher.StartAsync();
-        var seed = seeder.Add(torrent, new TorrentSessionOptions { DownloadDirectory = data.Seed });
-        var leech = leecher.Add(torrent, new TorrentSessionOptions { DownloadDirectory = data.Folder("leech") });
-        await seed.StartAsync();
-        await leech.StartAsync();
+        await using var pair = await EnginePair.StartAsync(data, torrent);
+        var (seeder, leecher, seed, leech) = pair;
         await leech.PauseAsync();
         Assert.Equal(TorrentState.Paused, leech.Status.State);
         leech.AddPeer(seeder.ListenEndPoint);

@@ -21,14 +21,8 @@ public sealed class TrackerFaultTests
         var (data, plain) = TestData.Create("tracked.bin", [("", 300_000)], 16 * 1024);
         using var _ = data;
         var torrent = WithTracker(plain, url);
-        await using var seeder = new ClientEngine(new EngineSettings());
-        await using var leecher = new ClientEngine(new EngineSettings());
-        await seeder.StartAsync();
-        await leecher.StartAsync();
-        var seed = seeder.Add(torrent, new TorrentSessionOptions { DownloadDirectory = data.Seed });
-        var leech = leecher.Add(torrent, new TorrentSessionOptions { DownloadDirectory = data.Folder("leech") });
-        await seed.StartAsync();
-        await leech.StartAsync();
+        await using var pair = await EnginePair.StartAsync(data, torrent);
+        var (seeder, leecher, seed, leech) = pair;
 
         await TransferTests.WaitForAsync(() => leech.TrackerError is not null, TimeSpan.FromSeconds(60), () => $"requests {tracker.Requests}");
         Assert.Equal(TorrentState.Downloading, leech.Status.State);

@@ -57,14 +57,8 @@ public sealed class TransferTests
     {
         var (data, torrent) = TestData.Create("dial.bin", [("", 500_000)], 16 * 1024);
         using var _ = data;
-        await using var seeder = new ClientEngine(new EngineSettings());
-        await using var leecher = new ClientEngine(new EngineSettings());
-        await seeder.StartAsync();
-        await leecher.StartAsync();
-        var seed = seeder.Add(torrent, new TorrentSessionOptions { DownloadDirectory = data.Seed });
-        var leech = leecher.Add(torrent, new TorrentSessionOptions { DownloadDirectory = data.Folder("leech") });
-        await seed.StartAsync();
-        await leech.StartAsync();
+        await using var pair = await EnginePair.StartAsync(data, torrent);
+        var (seeder, leecher, seed, leech) = pair;
 
         // The seeder dials the leecher: seeding sessions connect out as well.
         seed.AddPeer(leecher.ListenEndPoint);
