@@ -18,6 +18,25 @@ public static class TrackerProbe
         DefaultRequestHeaders = { ConnectionClose = true },
     };
 
+    /// <summary>
+    /// GET with up to three tries when the connection is reset before a reply: opentracker under load resets
+    /// some connections outright (as our tracker client also handles). Any other failure is thrown at once.
+    /// </summary>
+    private static async Task<byte[]> GetAsync(string url, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await Http.GetByteArrayAsync(url, cancellationToken);
+            }
+            catch (HttpRequestException ex) when (attempt < 3 && ex.InnerException is IOException)
+            {
+                await Task.Delay(50 * attempt, cancellationToken);
+            }
+        }
+    }
+
     /// <summary>Percent-encodes every byte (%XX), the safe form for binary info_hash and peer_id values.</summary>
     public static string PercentEncode(ReadOnlySpan<byte> bytes)
     {
@@ -49,7 +68,7 @@ public static class TrackerProbe
             query.Append(CultureInfo.InvariantCulture, $"&numwant={numWant}");
         }
 
-        var bytes = await Http.GetByteArrayAsync(announce + query.ToString(), cancellationToken);
+        var bytes = await GetAsync(announce + query.ToString(), cancellationToken);
         return BencodeReader.DecodeDictionary(bytes, BencodeReaderOptions.Lenient);
     }
 
@@ -59,7 +78,7 @@ public static class TrackerProbe
     {
         var scrape = announce.ToString().Replace("/announce", "/scrape", StringComparison.Ordinal);
         var separator = scrape.Contains('?', StringComparison.Ordinal) ? '&' : '?';
-        var bytes = await Http.GetByteArrayAsync($"{scrape}{separator}info_hash={PercentEncode(infoHash.Span)}", cancellationToken);
+        var bytes = await GetAsync($"{scrape}{separator}info_hash={PercentEncode(infoHash.Span)}", cancellationToken);
         var reply = BencodeReader.DecodeDictionary(bytes, BencodeReaderOptions.Lenient);
         if (reply.Get<BDictionary>("files") is not { } files || !files.TryGetValue(infoHash.Span, out var entry) || entry is not BDictionary stats)
         {
