@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Collections.Concurrent;
 using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
@@ -7,24 +6,29 @@ using Microsoft.Win32.SafeHandles;
 namespace TorrentActors.Engine.Making;
 
 /// <summary>
-/// SHA-1 of every piece of a list of files laid end to end. One reader thread reads batches of whole pieces
-/// (about 1 MiB) in order with positional reads into pooled buffers and hands them to the hashing workers,
-/// which hash the pieces in each batch and give the buffer back; a piece may start in one file and end in the
-/// next. Reading and hashing overlap, as in mktorrent, so the disk (or page cache copy) is never idle while
-/// the cores hash.
+/// SHA-1 of every piece of a list of files laid end to end. One worker thread per core claims the next batch of
+/// whole pieces (about 1 MiB) and hashes it. A batch inside one file is hashed straight from a leased memory map of
+/// the page cache (<see cref="LeasedMapping"/>); any other batch (one that crosses files, a small file, or a file
+/// that cannot be leased) is read with positional reads into the worker's pooled buffer first. A piece may start in
+/// one file and end in the next.
 /// </summary>
+/// <remarks>
+/// Measured on a 1 GiB file in the page cache with 2 cores: copying into buffers costs about 0.075 s of CPU per GiB
+/// on top of 0.567 s of hashing, which caps a read-then-hash maker at about 88% of the SHA-1 ceiling; hashing from the
+/// map costs about 0.03 s of page faults instead. Letting each worker claim its own batches replaced a reader thread
+/// that handed buffers over, and its wake-ups, on machines with few cores.
+/// </remarks>
 internal static class PieceHasher
 {
     private const int HashLength = 20;
 
-    /// <summary>
-    /// Bytes per batch read (rounded to whole pieces, at least one). Measured on a 1 GiB file in page cache:
-    /// 1 MiB reads keep the data in the core's L2 while it is hashed and cost about 15% less CPU than 8 MiB reads;
-    /// the kernel's readahead (SequentialScan) keeps disk reads large either way.
-    /// </summary>
+    /// <summary>Bytes per batch (rounded to whole pieces, at least one): big enough that claiming costs nothing.</summary>
     private const int TargetBatchBytes = 1024 * 1024;
 
-    public static async Task<byte[]> HashAsync(
+    /// <summary>Files below this are read: for them a map and a lease cost more than the copy they save.</summary>
+    private const long MinimumMappedLength = 1024 * 1024;
+
+    public static async Task<PieceHashes> HashAsync(
         IReadOnlyList<SourceFile> files,
         long totalBytes,
         long pieceLength,
@@ -35,36 +39,20 @@ internal static class PieceHasher
         var pieceCount = checked((int)((totalBytes + pieceLength - 1) / pieceLength));
         var piecesPerBatch = (int)Math.Max(1, TargetBatchBytes / pieceLength);
         var batchCount = (pieceCount + piecesPerBatch - 1) / piecesPerBatch;
-        var hashers = Math.Min(workers, batchCount);
-        var job = new Job(files, totalBytes, pieceLength, pieceCount, piecesPerBatch, batchCount, hashers, progress);
-        job.Prime();
+        var job = new Job(files, totalBytes, pieceLength, pieceCount, piecesPerBatch, batchCount, progress);
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var tasks = new Task[hashers + 1];
-        tasks[0] = StartThread(() => job.ReadAll(stop));
-        for (var i = 1; i < tasks.Length; i++)
+        var tasks = new Task[Math.Min(workers, batchCount)];
+        for (var i = 0; i < tasks.Length; i++)
         {
-            tasks[i] = StartThread(() => job.HashAll(stop));
+            tasks[i] = Task.Factory.StartNew(() => job.Work(stop), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
 
-        try
-        {
-            await Task.WhenAll(tasks).ConfigureAwait(false);
-        }
-        finally
-        {
-            job.ReturnBuffers();
-        }
-
+        await Task.WhenAll(tasks).ConfigureAwait(false);
         job.Failure?.Throw();
         cancellationToken.ThrowIfCancellationRequested();
-        return job.Pieces;
+        return new PieceHashes(job.Pieces, job.MappedBytes);
     }
-
-    private static Task StartThread(Action action) =>
-        Task.Factory.StartNew(action, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-
-    private sealed record Batch(int Index, byte[] Buffer, int Length);
 
     private sealed class Job(
         IReadOnlyList<SourceFile> files,
@@ -73,110 +61,68 @@ internal static class PieceHasher
         int pieceCount,
         int piecesPerBatch,
         int batchCount,
-        int workers,
         IProgress<MakeProgress>? progress)
     {
-        private readonly byte[][] _rented = RentBuffers(workers + 2, (int)(piecesPerBatch * pieceLength));
-        private readonly BlockingCollection<byte[]> _free = [];
-        private readonly BlockingCollection<Batch> _ready = [];
+        private readonly long _batchBytes = piecesPerBatch * pieceLength;
+        private int _nextBatch = -1;
         private long _bytesHashed;
+        private long _mappedBytes;
         private ExceptionDispatchInfo? _failure;
 
         public byte[] Pieces { get; } = new byte[pieceCount * HashLength];
 
-        /// <summary>Buffers in flight: one per hasher plus two, so the reader is always a batch ahead.</summary>
-        private static byte[][] RentBuffers(int count, int size) =>
-            Enumerable.Range(0, count).Select(_ => ArrayPool<byte>.Shared.Rent(size)).ToArray();
-
-        /// <summary>Puts every buffer on the free list; called once before the threads start.</summary>
-        public void Prime()
-        {
-            foreach (var buffer in _rented)
-            {
-                _free.Add(buffer);
-            }
-        }
+        public long MappedBytes => Interlocked.Read(ref _mappedBytes);
 
         public ExceptionDispatchInfo? Failure => Volatile.Read(ref _failure);
 
-        /// <summary>The reader: fills free buffers with consecutive batches and queues them for hashing.</summary>
-        public void ReadAll(CancellationTokenSource stop)
+        /// <summary>A worker: claims batches in order until none is left, the job is cancelled or a worker failed.</summary>
+        public void Work(CancellationTokenSource stop)
         {
+            var buffer = ArrayPool<byte>.Shared.Rent((int)_batchBytes);
             var open = new OpenFile();
             try
             {
-                for (var batch = 0; batch < batchCount; batch++)
+                int batch;
+                while (!stop.IsCancellationRequested && (batch = Interlocked.Increment(ref _nextBatch)) < batchCount)
                 {
-                    var buffer = _free.Take(stop.Token);
-                    var start = batch * piecesPerBatch * pieceLength;
-                    var end = Math.Min(totalBytes, Math.Min(pieceCount, (batch + 1) * piecesPerBatch) * pieceLength);
-                    Read(start, buffer.AsSpan(0, (int)(end - start)), open);
-                    _ready.Add(new Batch(batch, buffer, (int)(end - start)), stop.Token);
+                    var start = batch * _batchBytes;
+                    var length = (int)(Math.Min(totalBytes, Math.Min(pieceCount, (batch + 1L) * piecesPerBatch) * pieceLength) - start);
+                    var file = files[FindFile(start)];
+                    if (start + length <= file.Offset + file.Length && open.Mapping(file) is { } mapping)
+                    {
+                        HashPieces(batch, mapping.Slice(start - file.Offset, length));
+                        Interlocked.Add(ref _mappedBytes, length);
+                    }
+                    else
+                    {
+                        Read(start, buffer.AsSpan(0, length), open);
+                        HashPieces(batch, buffer.AsSpan(0, length));
+                    }
+
+                    progress?.Report(new MakeProgress(Interlocked.Add(ref _bytesHashed, length), totalBytes));
                 }
             }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            catch (Exception ex)
             {
-                // Cancelled, or a hasher failed: stop reading.
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                Fail(ex, stop);
+                // Recorded and rethrown by HashAsync; cancelling stops the other workers at their next batch.
+                Interlocked.CompareExchange(ref _failure, ExceptionDispatchInfo.Capture(ex), null);
+                stop.Cancel();
             }
             finally
             {
                 open.Dispose();
-                _ready.CompleteAdding();
-            }
-        }
-
-        /// <summary>A hashing worker: hashes the pieces of each batch it takes and gives the buffer back.</summary>
-        public void HashAll(CancellationTokenSource stop)
-        {
-            try
-            {
-                foreach (var batch in _ready.GetConsumingEnumerable(stop.Token))
-                {
-                    var data = batch.Buffer.AsSpan(0, batch.Length);
-                    var firstPiece = batch.Index * piecesPerBatch;
-                    for (var offset = 0; offset < data.Length; offset += (int)pieceLength)
-                    {
-                        var piece = firstPiece + (int)(offset / pieceLength);
-                        var length = (int)Math.Min(pieceLength, data.Length - offset);
-                        SHA1.HashData(data.Slice(offset, length), Pieces.AsSpan(piece * HashLength, HashLength));
-                    }
-
-                    _free.Add(batch.Buffer, CancellationToken.None);
-                    var hashed = Interlocked.Add(ref _bytesHashed, batch.Length);
-                    progress?.Report(new MakeProgress(hashed, totalBytes));
-                }
-            }
-            catch (OperationCanceledException) when (stop.IsCancellationRequested)
-            {
-                // Cancelled, or the reader failed: stop hashing.
-            }
-            catch (Exception ex)
-            {
-                // Recorded and rethrown by HashAsync; cancelling keeps the reader from waiting for this buffer.
-                Fail(ex, stop);
-            }
-        }
-
-        /// <summary>Gives the buffers back to the pool; called once every thread has finished.</summary>
-        public void ReturnBuffers()
-        {
-            foreach (var buffer in _rented)
-            {
                 ArrayPool<byte>.Shared.Return(buffer);
             }
-
-            _free.Dispose();
-            _ready.Dispose();
         }
 
-        private void Fail(Exception ex, CancellationTokenSource stop)
+        private void HashPieces(int batch, ReadOnlySpan<byte> data)
         {
-            Interlocked.CompareExchange(ref _failure, ExceptionDispatchInfo.Capture(ex), null);
-            stop.Cancel();
+            var piece = batch * piecesPerBatch;
+            for (var offset = 0; offset < data.Length; offset += (int)pieceLength, piece++)
+            {
+                var length = (int)Math.Min(pieceLength, data.Length - offset);
+                SHA1.HashData(data.Slice(offset, length), Pieces.AsSpan(piece * HashLength, HashLength));
+            }
         }
 
         /// <summary>Fills <paramref name="destination"/> with the stream bytes from <paramref name="start"/>, across files.</summary>
@@ -195,7 +141,7 @@ internal static class PieceHasher
 
                 var inFile = position - file.Offset;
                 var count = (int)Math.Min(file.Length - inFile, destination.Length - filled);
-                ReadExactly(open.Get(file), file, destination.Slice(filled, count), inFile);
+                ReadExactly(open.Handle(file), file, destination.Slice(filled, count), inFile);
 
                 filled += count;
                 position += count;
@@ -215,28 +161,6 @@ internal static class PieceHasher
 
                 done += read;
             }
-        }
-
-        /// <summary>A worker's current file handle, kept while consecutive batches stay in the same file.</summary>
-        private sealed class OpenFile : IDisposable
-        {
-            private SourceFile? _file;
-            private SafeFileHandle? _handle;
-
-            public SafeFileHandle Get(SourceFile file)
-            {
-                if (!ReferenceEquals(file, _file) || _handle is null)
-                {
-                    _handle?.Dispose();
-                    _handle = null;
-                    _handle = File.OpenHandle(file.FullPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
-                    _file = file;
-                }
-
-                return _handle;
-            }
-
-            public void Dispose() => _handle?.Dispose();
         }
 
         /// <summary>The index of the non-empty file that holds stream byte <paramref name="offset"/>.</summary>
@@ -265,4 +189,60 @@ internal static class PieceHasher
             return lo;
         }
     }
+
+    /// <summary>
+    /// A worker's current file: its own handle (a lease belongs to one open file description), and the leased map
+    /// while the worker may still use it. Kept while consecutive batches stay in the same file.
+    /// </summary>
+    private sealed class OpenFile : IDisposable
+    {
+        private SourceFile? _file;
+        private SafeFileHandle? _handle;
+        private LeasedMapping? _mapping;
+        private bool _mappingTried;
+
+        public SafeFileHandle Handle(SourceFile file)
+        {
+            if (!ReferenceEquals(file, _file) || _handle is null)
+            {
+                Dispose();
+                _handle = File.OpenHandle(file.FullPath, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.SequentialScan);
+                _file = file;
+                _mappingTried = false;
+            }
+
+            return _handle;
+        }
+
+        /// <summary>The file's leased map, or null when there is none or a writer is now waiting for the file.</summary>
+        public LeasedMapping? Mapping(SourceFile file)
+        {
+            var handle = Handle(file);
+            if (!_mappingTried)
+            {
+                _mappingTried = true;
+                _mapping = file.Length >= MinimumMappedLength ? LeasedMapping.TryCreate(handle, file.Length) : null;
+            }
+
+            if (_mapping is { IsIntact: false })
+            {
+                // Someone wants to write or truncate: let go now and read from here on.
+                _mapping.Dispose();
+                _mapping = null;
+            }
+
+            return _mapping;
+        }
+
+        public void Dispose()
+        {
+            _mapping?.Dispose();
+            _mapping = null;
+            _handle?.Dispose();
+            _handle = null;
+        }
+    }
 }
+
+/// <summary>The concatenated 20-byte piece hashes, and how many bytes were hashed from a leased map rather than read.</summary>
+internal sealed record PieceHashes(byte[] Pieces, long MappedBytes);

@@ -50,11 +50,11 @@ public sealed class TorrentMakerException(string message) : IOException(message)
 /// torrent.) A link given directly as <c>path</c> is followed, since the caller named it. Files and folders whose
 /// name starts with '.' are skipped unless <see cref="TorrentMakerOptions.IncludeHidden"/> is set. Special files
 /// (FIFOs, sockets, devices) report length 0 and are never opened: a zero-length entry is listed, not read.</para>
-/// <para>Pieces are hashed on every core: one reader thread reads batches of whole pieces (about 1 MiB) in order,
-/// with positional reads on a handle opened for sequential scan (pieces cross file boundaries), into pooled buffers;
-/// one hashing worker per core hashes each piece with
-/// <see cref="System.Security.Cryptography.SHA1.HashData(ReadOnlySpan{byte}, Span{byte})"/>, so reading and
-/// hashing overlap as they do in mktorrent.</para>
+/// <para>Pieces are hashed on every core: one worker per core claims the next batch of whole pieces (about 1 MiB)
+/// and hashes each piece with <see cref="System.Security.Cryptography.SHA1.HashData(ReadOnlySpan{byte}, Span{byte})"/>.
+/// A batch inside one big file is hashed straight from the page cache through a memory map held under a read lease
+/// (no copy, and a truncation makes the writer wait instead of crashing us); other batches are read with positional
+/// reads into pooled buffers (pieces cross file boundaries).</para>
 /// </remarks>
 public static class TorrentMaker
 {
@@ -118,7 +118,7 @@ public static class TorrentMaker
 
         var pieceLength = options.PieceLength ?? ChoosePieceLength(total);
         var workers = Math.Max(1, options.Workers ?? Environment.ProcessorCount);
-        var pieces = await PieceHasher.HashAsync(files, total, pieceLength, workers, progress, cancellationToken).ConfigureAwait(false);
+        var pieces = (await PieceHasher.HashAsync(files, total, pieceLength, workers, progress, cancellationToken).ConfigureAwait(false)).Pieces;
 
         var info = EncodeInfo(name, files, isDirectory, pieceLength, pieces, options.Private);
         return Torrent.Create(info, options.AnnounceTiers, options.UrlList, options.Comment, options.CreatedBy, options.CreationDate);

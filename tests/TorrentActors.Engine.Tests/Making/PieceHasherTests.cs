@@ -1,0 +1,121 @@
+using System.Security.Cryptography;
+using TorrentActors.Engine.Making;
+using Xunit;
+
+namespace TorrentActors.Engine.Tests.Making;
+
+/// <summary>
+/// The hasher's two ways to the bytes: a leased memory map of the page cache, and positional reads. Both must give
+/// the same hashes, and a file that is truncated while it is hashed must give a clear error, never a SIGBUS.
+/// </summary>
+public sealed class PieceHasherTests : IDisposable
+{
+    private const int MiB = 1024 * 1024;
+    private readonly string _root = Directory.CreateTempSubdirectory("torrentactors-hasher-").FullName;
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    [SkippableFact]
+    public async Task Big_files_are_hashed_from_a_leased_map_and_batches_across_files_are_read()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "read leases and the mapped path are Linux only");
+        var files = Lay(("a", (3 * MiB) + 100), ("b", 7), ("c", (5 * MiB / 2) + 3));
+        var data = files.SelectMany(f => File.ReadAllBytes(f.FullPath)).ToArray();
+
+        var result = await PieceHasher.HashAsync(files, data.Length, 64 * 1024, 2, null, CancellationToken.None);
+
+        Assert.Equal(Expected(data, 64 * 1024), result.Pieces);
+        Assert.InRange(result.MappedBytes, 4 * MiB, data.Length - 1);
+    }
+
+    [SkippableFact]
+    public async Task A_file_someone_has_open_for_writing_is_read_not_mapped()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "read leases and the mapped path are Linux only");
+        var files = Lay(("busy", 4 * MiB));
+        var data = File.ReadAllBytes(files[0].FullPath);
+
+        using (new FileStream(files[0].FullPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
+        {
+            var result = await PieceHasher.HashAsync(files, data.Length, 256 * 1024, 2, null, CancellationToken.None);
+            Assert.Equal(Expected(data, 256 * 1024), result.Pieces);
+            Assert.Equal(0, result.MappedBytes);
+        }
+    }
+
+    [Fact]
+    public async Task A_file_truncated_while_it_is_hashed_from_the_map_is_a_clear_error_and_the_process_lives()
+    {
+        var files = Lay(("victim", 48 * MiB));
+        var truncator = new TruncateOnFirstReport(files[0].FullPath);
+
+        var error = await Assert.ThrowsAsync<TorrentMakerException>(
+            () => PieceHasher.HashAsync(files, files[0].Length, MiB, 2, truncator, CancellationToken.None));
+
+        Assert.Contains("got shorter", error.Message);
+        Assert.True(truncator.Truncated.Wait(TimeSpan.FromSeconds(10)), "the truncating writer got the file once the lease was let go");
+        Assert.Equal(0, new FileInfo(files[0].FullPath).Length);
+    }
+
+    private SourceFile[] Lay(params (string Name, int Length)[] specs)
+    {
+        var files = new SourceFile[specs.Length];
+        long offset = 0;
+        for (var i = 0; i < specs.Length; i++)
+        {
+            var path = Path.Combine(_root, specs[i].Name);
+            var bytes = new byte[specs[i].Length];
+            new Random(i + 1).NextBytes(bytes);
+            File.WriteAllBytes(path, bytes);
+            files[i] = new SourceFile(path, [specs[i].Name], bytes.Length, offset);
+            offset += bytes.Length;
+        }
+
+        return files;
+    }
+
+    private static byte[] Expected(byte[] data, int pieceLength)
+    {
+        var pieces = new List<byte>();
+        for (var offset = 0; offset < data.Length; offset += pieceLength)
+        {
+            pieces.AddRange(SHA1.HashData(data.AsSpan(offset, Math.Min(pieceLength, data.Length - offset))));
+        }
+
+        return [.. pieces];
+    }
+
+    /// <summary>
+    /// On the first progress report, starts a writer that opens the file and truncates it to zero. Until the writer
+    /// is done, every report (made on a hashing worker) waits 20 ms, so the hashing cannot finish before it: the
+    /// workers must notice the waiting writer, let go of their maps and leases, and then meet the short file. A
+    /// report never blocks on the writer itself, since the writer waits for the very worker that reports.
+    /// </summary>
+    private sealed class TruncateOnFirstReport(string path) : IProgress<MakeProgress>
+    {
+        private int _started;
+
+        public ManualResetEventSlim Truncated { get; } = new();
+
+        public void Report(MakeProgress value)
+        {
+            if (Interlocked.Exchange(ref _started, 1) == 0)
+            {
+                _ = Task.Run(() =>
+                {
+                    using (var stream = new FileStream(path, FileMode.Open, FileAccess.Write, FileShare.ReadWrite))
+                    {
+                        stream.SetLength(0);
+                    }
+
+                    Truncated.Set();
+                });
+            }
+
+            if (!Truncated.IsSet)
+            {
+                Thread.Sleep(20);
+            }
+        }
+    }
+}
