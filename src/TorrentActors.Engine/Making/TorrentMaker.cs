@@ -49,7 +49,7 @@ public sealed class TorrentMakerException(string message) : IOException(message)
 /// data from outside the folder or loop forever. (mktorrent follows them, so a tree with links gives a different
 /// torrent.) A link given directly as <c>path</c> is followed, since the caller named it. Files and folders whose
 /// name starts with '.' are skipped unless <see cref="TorrentMakerOptions.IncludeHidden"/> is set. Special files
-/// (FIFOs, sockets, devices) report length 0 and are never opened: a zero-length entry is listed, not read.</para>
+/// (FIFOs, sockets, devices) inside a directory are skipped and never opened, as mktorrent does.</para>
 /// <para>Pieces are hashed on every core: one worker per core claims the next batch of whole pieces (about 1 MiB)
 /// and hashes each piece with <see cref="System.Security.Cryptography.SHA1.HashData(ReadOnlySpan{byte}, Span{byte})"/>.
 /// A batch inside one big file is hashed straight from the page cache through a memory map held under a read lease
@@ -206,7 +206,7 @@ public static class TorrentMaker
                 {
                     pending.Push((subfolder, components));
                 }
-                else if (entry is FileInfo file)
+                else if (entry is FileInfo file && FileKind.IsRegularFile(file.FullName))
                 {
                     var relative = string.Join('/', components);
                     found.Add((file.FullName, components, System.Text.Encoding.UTF8.GetBytes(relative), file.Length));

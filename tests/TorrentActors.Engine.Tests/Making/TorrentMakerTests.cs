@@ -153,6 +153,25 @@ public sealed class TorrentMakerTests : IDisposable
         }
     }
 
+    [SkippableFact]
+    public async Task Fifos_and_sockets_inside_a_directory_are_skipped_and_never_opened()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "FIFOs and socket files are made here with Linux calls");
+        WriteFile("data", 100);
+        Assert.Equal(0, MakeFifo(Path.Combine(_root, "pipe"), 0b110_100_100));
+        using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(Path.Combine(_root, "sock")));
+
+        // A FIFO with no writer would block an open for reading forever; the timeout turns that into a failure.
+        var torrent = await TorrentMaker.CreateAsync(_root, new TorrentMakerOptions()).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(["data"], torrent.Files.Select(f => f.PathComponents[^1]));
+        Assert.Equal(100, torrent.TotalLength);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
+    private static extern int MakeFifo(string path, uint mode);
+
     [Fact]
     public async Task Private_metadata_trackers_and_web_seeds_reach_the_torrent()
     {

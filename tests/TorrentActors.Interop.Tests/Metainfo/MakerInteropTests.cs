@@ -79,6 +79,20 @@ public sealed partial class MakerInteropTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task Directory_with_a_fifo_matches_mktorrent_which_skips_it_too()
+    {
+        var tree = CreateTree();
+        Assert.Equal(0, MakeFifo(Path.Combine(tree, "a", "pipe"), 0b110_100_100));
+        var theirs = await MktorrentAsync(tree, 15, Path.Combine(_root, "mk.torrent"));
+        var ours = await OursAsync(tree, 15).WaitAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(theirs, ours.InfoHash);
+        Assert.Equal(8, ours.Files.Count);
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "mkfifo", SetLastError = true)]
+    private static extern int MakeFifo(string path, uint mode);
+
+    [SkippableFact]
     public async Task Directory_with_hidden_files_matches_mktorrent_when_hidden_files_are_included()
     {
         var tree = CreateTree();
