@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Diagnostics.CodeAnalysis;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
@@ -30,18 +31,50 @@ internal static unsafe class Sha1MultiBuffer
     private const uint K0 = 0x5A827999, K1 = 0x6ED9EBA1, K2 = 0x8F1BBCDC, K3 = 0xCA62C1D6;
     private const uint H0 = 0x67452301, H1 = 0xEFCDAB89, H2 = 0x98BADCFE, H3 = 0x10325476, H4 = 0xC3D2E1F0;
 
-    /// <summary>Messages hashed per call at full speed: 16 with AVX-512 (F and BW), 8 with AVX2, 0 without (use SHA1.HashData).</summary>
-    public static int LaneCount => IsAvx512Supported ? 16 : 0;
+    /// <summary>The vector instructions a hash runs on; <see cref="Best"/> unless a test picks one.</summary>
+    internal enum Path
+    {
+        None,
+        Avx2,
+        Avx512,
+    }
 
-    internal static bool IsAvx512Supported => Avx512F.IsSupported && Avx512BW.IsSupported;
+    /// <summary>Messages hashed per call at full speed: 16 with AVX-512 (F and BW), 8 with AVX2, 0 without (use SHA1.HashData).</summary>
+    public static int LaneCount => Lanes(Best);
+
+    /// <summary>
+    /// True when the CPU has the SHA extensions (SHA-NI), with which SHA1.HashData runs one stream at about 1.9 GB/s
+    /// (Zen 4): AVX-512 lanes beat that about 2.5 times, AVX2 lanes do not (sha1 benchmark).
+    /// </summary>
+    public static bool HasShaExtensions => X86Base.IsSupported && (X86Base.CpuId(7, 0).Ebx & (1 << 29)) != 0;
+
+    internal static Path Best => IsSupported(Path.Avx512) ? Path.Avx512 : IsSupported(Path.Avx2) ? Path.Avx2 : Path.None;
+
+    internal static bool IsSupported(Path path) => path switch
+    {
+        Path.Avx512 => Avx512F.IsSupported && Avx512BW.IsSupported,
+        Path.Avx2 => Avx2.IsSupported,
+        _ => false,
+    };
+
+    internal static int Lanes(Path path) => path switch
+    {
+        Path.Avx512 => 16,
+        Path.Avx2 => 8,
+        _ => 0,
+    };
 
     /// <summary>
     /// Writes the SHA-1 of each of <paramref name="messages"/> (pointers to <paramref name="length"/> readable bytes,
     /// at most <see cref="LaneCount"/> of them) to <paramref name="digests"/>, 20 bytes per message, in order.
     /// </summary>
-    public static void Hash(ReadOnlySpan<nint> messages, int length, Span<byte> digests)
+    public static void Hash(ReadOnlySpan<nint> messages, int length, Span<byte> digests) => Hash(Best, messages, length, digests);
+
+    /// <inheritdoc cref="Hash(ReadOnlySpan{nint}, int, Span{byte})"/>
+    internal static void Hash(Path path, ReadOnlySpan<nint> messages, int length, Span<byte> digests)
     {
-        HashAvx512(messages, length, digests);
+        Start(out var state);
+        Finish(path, ref state, messages, length, length, digests);
     }
 
     /// <summary>
@@ -60,78 +93,132 @@ internal static unsafe class Sha1MultiBuffer
                 messages[i] = (nint)(start + ((nint)i * length));
             }
 
-            Hash(messages[..count], length, digests);
+            Hash(messages[..Math.Min(count, MaxLanes)], length, digests);
         }
     }
 
-    /// <summary>The AVX-512 path: up to 16 messages.</summary>
-    internal static void HashAvx512(ReadOnlySpan<nint> messages, int length, Span<byte> digests)
+    /// <summary>Begins hashing messages fed in slices: <see cref="Append(ref State, ReadOnlySpan{nint}, int)"/>, then <see cref="Finish(ref State, ReadOnlySpan{nint}, int, long, Span{byte})"/>.</summary>
+    public static void Start(out State state)
     {
-        if (!IsAvx512Supported)
+        state = default;
+        ReadOnlySpan<uint> initial = [H0, H1, H2, H3, H4];
+        for (var word = 0; word < initial.Length; word++)
         {
-            throw new PlatformNotSupportedException("multi-buffer SHA-1 with 16 lanes needs AVX-512 F and BW");
+            ((Span<uint>)state).Slice(word * MaxLanes, MaxLanes).Fill(initial[word]);
         }
-
-        var lanes = stackalloc nint[16];
-        var tails = stackalloc nint[16];
-        var tail = stackalloc byte[16 * TailLength];
-        var tailBlocks = Prepare(messages, length, digests, 16, lanes, tails, tail);
-
-        var state = stackalloc Vector512<uint>[5];
-        state[0] = Vector512.Create(H0);
-        state[1] = Vector512.Create(H1);
-        state[2] = Vector512.Create(H2);
-        state[3] = Vector512.Create(H3);
-        state[4] = Vector512.Create(H4);
-        CompressAvx512(state, lanes, length / BlockLength);
-        CompressAvx512(state, tails, tailBlocks);
-        WriteDigests((uint*)state, 16, messages.Length, digests);
     }
 
     /// <summary>
-    /// Checks the arguments, fills <paramref name="lanes"/> with the messages (lanes beyond them repeat the first, and
-    /// their digests are dropped) and <paramref name="tails"/> with each lane's padded last block(s), built in
-    /// <paramref name="tail"/>; returns how many blocks the tails hold (1 or 2).
+    /// Feeds the next <paramref name="length"/> bytes (a multiple of 64) of each message, found at
+    /// <paramref name="messages"/>; every call for one state passes the same number of messages.
     /// </summary>
-    private static int Prepare(ReadOnlySpan<nint> messages, int length, Span<byte> digests, int laneCount, nint* lanes, nint* tails, byte* tail)
+    public static void Append(ref State state, ReadOnlySpan<nint> messages, int length) => Append(Best, ref state, messages, length);
+
+    internal static void Append(Path path, ref State state, ReadOnlySpan<nint> messages, int length)
+    {
+        if (length < 0 || length % BlockLength != 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), length, "only whole 64-byte blocks can be appended before the end");
+        }
+
+        var lanes = stackalloc nint[MaxLanes];
+        FillLanes(path, messages, lanes);
+        fixed (uint* words = (Span<uint>)state)
+        {
+            Compress(path, words, lanes, length / BlockLength);
+        }
+    }
+
+    /// <summary>
+    /// Feeds the last <paramref name="length"/> bytes of each message, found at <paramref name="messages"/>, pads
+    /// them for a message of <paramref name="totalLength"/> bytes in all, and writes the digests, 20 bytes per message.
+    /// </summary>
+    public static void Finish(ref State state, ReadOnlySpan<nint> messages, int length, long totalLength, Span<byte> digests) =>
+        Finish(Best, ref state, messages, length, totalLength, digests);
+
+    internal static void Finish(Path path, ref State state, ReadOnlySpan<nint> messages, int length, long totalLength, Span<byte> digests)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(length);
-        if (messages.Length == 0 || messages.Length > laneCount)
+        if (totalLength < length || (totalLength - length) % BlockLength != 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(messages), messages.Length, $"give between 1 and {laneCount} messages");
+            throw new ArgumentOutOfRangeException(nameof(totalLength), totalLength, $"the {length} last bytes must follow whole 64-byte blocks");
         }
 
         ArgumentOutOfRangeException.ThrowIfLessThan(digests.Length, messages.Length * DigestLength, nameof(digests));
+        var lanes = stackalloc nint[MaxLanes];
+        var laneCount = FillLanes(path, messages, lanes);
 
         // FIPS 180-4 5.1.1: the message, one 1 bit, zeros up to 56 bytes mod 64, then the length in bits, big-endian.
+        // Only the bytes after the last whole block differ from lane to lane; they go to a small buffer with the padding.
         var whole = length - (length % BlockLength);
         var rest = length - whole;
         var tailBlocks = rest < BlockLength - sizeof(ulong) ? 1 : 2;
+        var tails = stackalloc nint[MaxLanes];
+        var tail = stackalloc byte[MaxLanes * TailLength];
         for (var i = 0; i < laneCount; i++)
         {
-            lanes[i] = messages[i < messages.Length ? i : 0];
             tails[i] = (nint)(tail + (i * TailLength));
             var padded = new Span<byte>((byte*)tails[i], tailBlocks * BlockLength);
             padded.Clear();
             new ReadOnlySpan<byte>((byte*)lanes[i] + whole, rest).CopyTo(padded);
             padded[rest] = 0x80;
-            BinaryPrimitives.WriteUInt64BigEndian(padded[^sizeof(ulong)..], (ulong)length * 8);
+            BinaryPrimitives.WriteUInt64BigEndian(padded[^sizeof(ulong)..], (ulong)totalLength * 8);
         }
 
-        return tailBlocks;
-    }
-
-    /// <summary>Writes the first <paramref name="count"/> lanes' digests from the final state (word-major: H0 of every lane, then H1...).</summary>
-    private static void WriteDigests(uint* state, int laneCount, int count, Span<byte> digests)
-    {
-        for (var lane = 0; lane < count; lane++)
+        fixed (uint* words = (Span<uint>)state)
         {
-            var digest = digests.Slice(lane * DigestLength, DigestLength);
-            for (var word = 0; word < 5; word++)
+            Compress(path, words, lanes, whole / BlockLength);
+            Compress(path, words, tails, tailBlocks);
+            for (var lane = 0; lane < messages.Length; lane++)
             {
-                BinaryPrimitives.WriteUInt32BigEndian(digest[(word * sizeof(uint))..], state[(word * laneCount) + lane]);
+                var digest = digests.Slice(lane * DigestLength, DigestLength);
+                for (var word = 0; word < 5; word++)
+                {
+                    BinaryPrimitives.WriteUInt32BigEndian(digest[(word * sizeof(uint))..], words[(word * MaxLanes) + lane]);
+                }
             }
         }
+    }
+
+    /// <summary>Copies the message pointers to the path's lanes; lanes beyond them repeat the first, and their digests are dropped.</summary>
+    private static int FillLanes(Path path, ReadOnlySpan<nint> messages, nint* lanes)
+    {
+        if (!IsSupported(path))
+        {
+            throw new PlatformNotSupportedException($"multi-buffer SHA-1: this CPU cannot run the {path} path");
+        }
+
+        var laneCount = Lanes(path);
+        if (messages.Length == 0 || messages.Length > laneCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(messages), messages.Length, $"give between 1 and {laneCount} messages");
+        }
+
+        for (var i = 0; i < laneCount; i++)
+        {
+            lanes[i] = messages[i < messages.Length ? i : 0];
+        }
+
+        return laneCount;
+    }
+
+    private static void Compress(Path path, uint* state, nint* lanes, int blocks)
+    {
+        if (path == Path.Avx512)
+        {
+            CompressAvx512(state, lanes, blocks);
+        }
+        else
+        {
+            CompressAvx2(state, lanes, blocks);
+        }
+    }
+
+    /// <summary>The running state of up to 16 messages hashed together: H0 of each lane, then H1, ... H4.</summary>
+    [InlineArray(5 * MaxLanes)]
+    public struct State
+    {
+        private uint _word;
     }
 
     /// <summary>
@@ -140,15 +227,15 @@ internal static unsafe class Sha1MultiBuffer
     /// reach their optimized code soon.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void CompressAvx512(Vector512<uint>* state, nint* lanes, int blocks)
+    private static void CompressAvx512(uint* state, nint* lanes, int blocks)
     {
         // vpshufb reverses the bytes of each 32-bit word: the message words are big-endian.
         var byteSwap = Vector512.Create(Vector256.Create(Vector128.Create((byte)3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12))).AsByte();
-        var a = state[0];
-        var b = state[1];
-        var c = state[2];
-        var d = state[3];
-        var e = state[4];
+        var a = Vector512.Load(state);
+        var b = Vector512.Load(state + MaxLanes);
+        var c = Vector512.Load(state + (2 * MaxLanes));
+        var d = Vector512.Load(state + (3 * MaxLanes));
+        var e = Vector512.Load(state + (4 * MaxLanes));
         for (nint offset = 0, end = (nint)blocks * BlockLength; offset < end; offset += BlockLength)
         {
             // Row i is lane i's block; after the transpose w[t] holds word t of every lane.
@@ -264,11 +351,143 @@ internal static unsafe class Sha1MultiBuffer
             e += e0;
         }
 
-        state[0] = a;
-        state[1] = b;
-        state[2] = c;
-        state[3] = d;
-        state[4] = e;
+        a.Store(state);
+        b.Store(state + MaxLanes);
+        c.Store(state + (2 * MaxLanes));
+        d.Store(state + (3 * MaxLanes));
+        e.Store(state + (4 * MaxLanes));
+    }
+
+    /// <summary>
+    /// The AVX2 form of <see cref="CompressAvx512"/>: 8 lanes, each block loaded as two rows of 8 words, so two 8x8
+    /// transposes give w0..w7 and w8..w15.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void CompressAvx2(uint* state, nint* lanes, int blocks)
+    {
+        var byteSwap = Vector256.Create(Vector128.Create((byte)3, 2, 1, 0, 7, 6, 5, 4, 11, 10, 9, 8, 15, 14, 13, 12));
+        var a = Vector256.Load(state);
+        var b = Vector256.Load(state + MaxLanes);
+        var c = Vector256.Load(state + (2 * MaxLanes));
+        var d = Vector256.Load(state + (3 * MaxLanes));
+        var e = Vector256.Load(state + (4 * MaxLanes));
+        for (nint offset = 0, end = (nint)blocks * BlockLength; offset < end; offset += BlockLength)
+        {
+            var w0 = LoadAvx2(lanes[0] + offset, byteSwap);
+            var w1 = LoadAvx2(lanes[1] + offset, byteSwap);
+            var w2 = LoadAvx2(lanes[2] + offset, byteSwap);
+            var w3 = LoadAvx2(lanes[3] + offset, byteSwap);
+            var w4 = LoadAvx2(lanes[4] + offset, byteSwap);
+            var w5 = LoadAvx2(lanes[5] + offset, byteSwap);
+            var w6 = LoadAvx2(lanes[6] + offset, byteSwap);
+            var w7 = LoadAvx2(lanes[7] + offset, byteSwap);
+            var w8 = LoadAvx2(lanes[0] + offset + 32, byteSwap);
+            var w9 = LoadAvx2(lanes[1] + offset + 32, byteSwap);
+            var w10 = LoadAvx2(lanes[2] + offset + 32, byteSwap);
+            var w11 = LoadAvx2(lanes[3] + offset + 32, byteSwap);
+            var w12 = LoadAvx2(lanes[4] + offset + 32, byteSwap);
+            var w13 = LoadAvx2(lanes[5] + offset + 32, byteSwap);
+            var w14 = LoadAvx2(lanes[6] + offset + 32, byteSwap);
+            var w15 = LoadAvx2(lanes[7] + offset + 32, byteSwap);
+            Transpose8(ref w0, ref w1, ref w2, ref w3, ref w4, ref w5, ref w6, ref w7);
+            Transpose8(ref w8, ref w9, ref w10, ref w11, ref w12, ref w13, ref w14, ref w15);
+
+            var (a0, b0, c0, d0, e0) = (a, b, c, d, e);
+
+            // The same 80 rounds as CompressAvx512, on the Vector256 overloads.
+            Round1(a, ref b, c, d, ref e, w0);
+            Round1(e, ref a, b, c, ref d, w1);
+            Round1(d, ref e, a, b, ref c, w2);
+            Round1(c, ref d, e, a, ref b, w3);
+            Round1(b, ref c, d, e, ref a, w4);
+            Round1(a, ref b, c, d, ref e, w5);
+            Round1(e, ref a, b, c, ref d, w6);
+            Round1(d, ref e, a, b, ref c, w7);
+            Round1(c, ref d, e, a, ref b, w8);
+            Round1(b, ref c, d, e, ref a, w9);
+            Round1(a, ref b, c, d, ref e, w10);
+            Round1(e, ref a, b, c, ref d, w11);
+            Round1(d, ref e, a, b, ref c, w12);
+            Round1(c, ref d, e, a, ref b, w13);
+            Round1(b, ref c, d, e, ref a, w14);
+            Round1(a, ref b, c, d, ref e, w15);
+            Round1(e, ref a, b, c, ref d, w0 = Next(w0, w2, w8, w13));
+            Round1(d, ref e, a, b, ref c, w1 = Next(w1, w3, w9, w14));
+            Round1(c, ref d, e, a, ref b, w2 = Next(w2, w4, w10, w15));
+            Round1(b, ref c, d, e, ref a, w3 = Next(w3, w5, w11, w0));
+            Round2(a, ref b, c, d, ref e, w4 = Next(w4, w6, w12, w1));
+            Round2(e, ref a, b, c, ref d, w5 = Next(w5, w7, w13, w2));
+            Round2(d, ref e, a, b, ref c, w6 = Next(w6, w8, w14, w3));
+            Round2(c, ref d, e, a, ref b, w7 = Next(w7, w9, w15, w4));
+            Round2(b, ref c, d, e, ref a, w8 = Next(w8, w10, w0, w5));
+            Round2(a, ref b, c, d, ref e, w9 = Next(w9, w11, w1, w6));
+            Round2(e, ref a, b, c, ref d, w10 = Next(w10, w12, w2, w7));
+            Round2(d, ref e, a, b, ref c, w11 = Next(w11, w13, w3, w8));
+            Round2(c, ref d, e, a, ref b, w12 = Next(w12, w14, w4, w9));
+            Round2(b, ref c, d, e, ref a, w13 = Next(w13, w15, w5, w10));
+            Round2(a, ref b, c, d, ref e, w14 = Next(w14, w0, w6, w11));
+            Round2(e, ref a, b, c, ref d, w15 = Next(w15, w1, w7, w12));
+            Round2(d, ref e, a, b, ref c, w0 = Next(w0, w2, w8, w13));
+            Round2(c, ref d, e, a, ref b, w1 = Next(w1, w3, w9, w14));
+            Round2(b, ref c, d, e, ref a, w2 = Next(w2, w4, w10, w15));
+            Round2(a, ref b, c, d, ref e, w3 = Next(w3, w5, w11, w0));
+            Round2(e, ref a, b, c, ref d, w4 = Next(w4, w6, w12, w1));
+            Round2(d, ref e, a, b, ref c, w5 = Next(w5, w7, w13, w2));
+            Round2(c, ref d, e, a, ref b, w6 = Next(w6, w8, w14, w3));
+            Round2(b, ref c, d, e, ref a, w7 = Next(w7, w9, w15, w4));
+            Round3(a, ref b, c, d, ref e, w8 = Next(w8, w10, w0, w5));
+            Round3(e, ref a, b, c, ref d, w9 = Next(w9, w11, w1, w6));
+            Round3(d, ref e, a, b, ref c, w10 = Next(w10, w12, w2, w7));
+            Round3(c, ref d, e, a, ref b, w11 = Next(w11, w13, w3, w8));
+            Round3(b, ref c, d, e, ref a, w12 = Next(w12, w14, w4, w9));
+            Round3(a, ref b, c, d, ref e, w13 = Next(w13, w15, w5, w10));
+            Round3(e, ref a, b, c, ref d, w14 = Next(w14, w0, w6, w11));
+            Round3(d, ref e, a, b, ref c, w15 = Next(w15, w1, w7, w12));
+            Round3(c, ref d, e, a, ref b, w0 = Next(w0, w2, w8, w13));
+            Round3(b, ref c, d, e, ref a, w1 = Next(w1, w3, w9, w14));
+            Round3(a, ref b, c, d, ref e, w2 = Next(w2, w4, w10, w15));
+            Round3(e, ref a, b, c, ref d, w3 = Next(w3, w5, w11, w0));
+            Round3(d, ref e, a, b, ref c, w4 = Next(w4, w6, w12, w1));
+            Round3(c, ref d, e, a, ref b, w5 = Next(w5, w7, w13, w2));
+            Round3(b, ref c, d, e, ref a, w6 = Next(w6, w8, w14, w3));
+            Round3(a, ref b, c, d, ref e, w7 = Next(w7, w9, w15, w4));
+            Round3(e, ref a, b, c, ref d, w8 = Next(w8, w10, w0, w5));
+            Round3(d, ref e, a, b, ref c, w9 = Next(w9, w11, w1, w6));
+            Round3(c, ref d, e, a, ref b, w10 = Next(w10, w12, w2, w7));
+            Round3(b, ref c, d, e, ref a, w11 = Next(w11, w13, w3, w8));
+            Round4(a, ref b, c, d, ref e, w12 = Next(w12, w14, w4, w9));
+            Round4(e, ref a, b, c, ref d, w13 = Next(w13, w15, w5, w10));
+            Round4(d, ref e, a, b, ref c, w14 = Next(w14, w0, w6, w11));
+            Round4(c, ref d, e, a, ref b, w15 = Next(w15, w1, w7, w12));
+            Round4(b, ref c, d, e, ref a, w0 = Next(w0, w2, w8, w13));
+            Round4(a, ref b, c, d, ref e, w1 = Next(w1, w3, w9, w14));
+            Round4(e, ref a, b, c, ref d, w2 = Next(w2, w4, w10, w15));
+            Round4(d, ref e, a, b, ref c, w3 = Next(w3, w5, w11, w0));
+            Round4(c, ref d, e, a, ref b, w4 = Next(w4, w6, w12, w1));
+            Round4(b, ref c, d, e, ref a, w5 = Next(w5, w7, w13, w2));
+            Round4(a, ref b, c, d, ref e, w6 = Next(w6, w8, w14, w3));
+            Round4(e, ref a, b, c, ref d, w7 = Next(w7, w9, w15, w4));
+            Round4(d, ref e, a, b, ref c, w8 = Next(w8, w10, w0, w5));
+            Round4(c, ref d, e, a, ref b, w9 = Next(w9, w11, w1, w6));
+            Round4(b, ref c, d, e, ref a, w10 = Next(w10, w12, w2, w7));
+            Round4(a, ref b, c, d, ref e, w11 = Next(w11, w13, w3, w8));
+            Round4(e, ref a, b, c, ref d, w12 = Next(w12, w14, w4, w9));
+            Round4(d, ref e, a, b, ref c, w13 = Next(w13, w15, w5, w10));
+            Round4(c, ref d, e, a, ref b, w14 = Next(w14, w0, w6, w11));
+            Round4(b, ref c, d, e, ref a, w15 = Next(w15, w1, w7, w12));
+
+            a += a0;
+            b += b0;
+            c += c0;
+            d += d0;
+            e += e0;
+        }
+
+        a.Store(state);
+        b.Store(state + MaxLanes);
+        c.Store(state + (2 * MaxLanes));
+        d.Store(state + (3 * MaxLanes));
+        e.Store(state + (4 * MaxLanes));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -367,4 +586,73 @@ internal static unsafe class Sha1MultiBuffer
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<uint> Next(Vector512<uint> w16, Vector512<uint> w14, Vector512<uint> w8, Vector512<uint> w3) =>
         Avx512F.RotateLeft(Avx512F.TernaryLogic(w16, w14, w8, 0x96) ^ w3, 1);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<uint> LoadAvx2(nint address, Vector256<byte> byteSwap) =>
+        Avx2.Shuffle(Vector256.Load((byte*)address), byteSwap).AsUInt32();
+
+    /// <summary>Transposes the 8x8 matrix of 32-bit words whose rows are <paramref name="r0"/>..<paramref name="r7"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8(
+        ref Vector256<uint> r0, ref Vector256<uint> r1, ref Vector256<uint> r2, ref Vector256<uint> r3,
+        ref Vector256<uint> r4, ref Vector256<uint> r5, ref Vector256<uint> r6, ref Vector256<uint> r7)
+    {
+        Interleave4(ref r0, ref r1, ref r2, ref r3);
+        Interleave4(ref r4, ref r5, ref r6, ref r7);
+
+        // Row 4g + j now holds, in chunk k, words 4k + j of rows 4g..4g + 3: pair the chunks up.
+        (r0, r4) = (Avx2.Permute2x128(r0, r4, 0x20), Avx2.Permute2x128(r0, r4, 0x31));
+        (r1, r5) = (Avx2.Permute2x128(r1, r5, 0x20), Avx2.Permute2x128(r1, r5, 0x31));
+        (r2, r6) = (Avx2.Permute2x128(r2, r6, 0x20), Avx2.Permute2x128(r2, r6, 0x31));
+        (r3, r7) = (Avx2.Permute2x128(r3, r7, 0x20), Avx2.Permute2x128(r3, r7, 0x31));
+    }
+
+    /// <inheritdoc cref="Interleave4(ref Vector512{uint}, ref Vector512{uint}, ref Vector512{uint}, ref Vector512{uint})"/>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Interleave4(ref Vector256<uint> x0, ref Vector256<uint> x1, ref Vector256<uint> x2, ref Vector256<uint> x3)
+    {
+        var t0 = Avx2.UnpackLow(x0, x1).AsUInt64();
+        var t1 = Avx2.UnpackHigh(x0, x1).AsUInt64();
+        var t2 = Avx2.UnpackLow(x2, x3).AsUInt64();
+        var t3 = Avx2.UnpackHigh(x2, x3).AsUInt64();
+        x0 = Avx2.UnpackLow(t0, t2).AsUInt32();
+        x1 = Avx2.UnpackHigh(t0, t2).AsUInt32();
+        x2 = Avx2.UnpackLow(t1, t3).AsUInt32();
+        x3 = Avx2.UnpackHigh(t1, t3).AsUInt32();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Round1(Vector256<uint> a, ref Vector256<uint> b, Vector256<uint> c, Vector256<uint> d, ref Vector256<uint> e, Vector256<uint> w)
+    {
+        e += RotateLeft(a, 5) + (((c ^ d) & b) ^ d) + w + Vector256.Create(K0);
+        b = RotateLeft(b, 30);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Round2(Vector256<uint> a, ref Vector256<uint> b, Vector256<uint> c, Vector256<uint> d, ref Vector256<uint> e, Vector256<uint> w)
+    {
+        e += RotateLeft(a, 5) + (b ^ c ^ d) + w + Vector256.Create(K1);
+        b = RotateLeft(b, 30);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Round3(Vector256<uint> a, ref Vector256<uint> b, Vector256<uint> c, Vector256<uint> d, ref Vector256<uint> e, Vector256<uint> w)
+    {
+        e += RotateLeft(a, 5) + ((b & c) | (d & (b | c))) + w + Vector256.Create(K2);
+        b = RotateLeft(b, 30);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Round4(Vector256<uint> a, ref Vector256<uint> b, Vector256<uint> c, Vector256<uint> d, ref Vector256<uint> e, Vector256<uint> w)
+    {
+        e += RotateLeft(a, 5) + (b ^ c ^ d) + w + Vector256.Create(K3);
+        b = RotateLeft(b, 30);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<uint> Next(Vector256<uint> w16, Vector256<uint> w14, Vector256<uint> w8, Vector256<uint> w3) =>
+        RotateLeft(w16 ^ w14 ^ w8 ^ w3, 1);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<uint> RotateLeft(Vector256<uint> x, [ConstantExpected(Min = 1, Max = 31)] int count) =>
+        (x << count) | (x >>> (32 - count));
 }

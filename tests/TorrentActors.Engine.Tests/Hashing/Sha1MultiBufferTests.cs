@@ -18,8 +18,53 @@ public sealed class Sha1MultiBufferTests
     [MemberData(nameof(Lengths))]
     public void The_avx512_path_matches_sha1_for_every_lane_count(int length)
     {
-        Skip.IfNot(Sha1MultiBuffer.IsAvx512Supported, "this CPU lacks AVX-512 F and BW");
-        AssertMatches(Sha1MultiBuffer.HashAvx512, 16, length);
+        Skip.IfNot(Sha1MultiBuffer.IsSupported(Sha1MultiBuffer.Path.Avx512), "this CPU lacks AVX-512 F and BW");
+        AssertMatches(Sha1MultiBuffer.Path.Avx512, length);
+    }
+
+    [SkippableTheory]
+    [MemberData(nameof(Lengths))]
+    public void The_avx2_path_matches_sha1_for_every_lane_count(int length)
+    {
+        Skip.IfNot(Sha1MultiBuffer.IsSupported(Sha1MultiBuffer.Path.Avx2), "this CPU lacks AVX2");
+        AssertMatches(Sha1MultiBuffer.Path.Avx2, length);
+    }
+
+    [SkippableFact]
+    public void Messages_fed_in_slices_from_different_places_hash_like_whole_messages()
+    {
+        Skip.If(Sha1MultiBuffer.LaneCount == 0, "this CPU has no multi-buffer path");
+        const int length = (3 * 4096) + 100;
+        var lanes = Sha1MultiBuffer.LaneCount;
+        var messages = Enumerable.Range(0, lanes).Select(i => RandomBytes(length, i)).ToArray();
+
+        // Each slice is first copied to a scratch buffer, as the piece hasher does when it reads instead of mapping.
+        Sha1MultiBuffer.Start(out var state);
+        var scratch = GC.AllocateArray<byte>(lanes * 4096, pinned: true);
+        var pointers = Enumerable.Range(0, lanes).Select(i => Marshal.UnsafeAddrOfPinnedArrayElement(scratch, i * 4096)).ToArray();
+        var offset = 0;
+        for (; length - offset > 4096; offset += 4096)
+        {
+            for (var i = 0; i < lanes; i++)
+            {
+                messages[i].AsSpan(offset, 4096).CopyTo(scratch.AsSpan(i * 4096));
+            }
+
+            Sha1MultiBuffer.Append(ref state, pointers, 4096);
+        }
+
+        for (var i = 0; i < lanes; i++)
+        {
+            messages[i].AsSpan(offset).CopyTo(scratch.AsSpan(i * 4096));
+        }
+
+        var digests = new byte[lanes * Sha1MultiBuffer.DigestLength];
+        Sha1MultiBuffer.Finish(ref state, pointers, length - offset, length, digests);
+
+        for (var i = 0; i < lanes; i++)
+        {
+            Assert.Equal(SHA1.HashData(messages[i]), digests.AsSpan(i * Sha1MultiBuffer.DigestLength, Sha1MultiBuffer.DigestLength).ToArray());
+        }
     }
 
     [SkippableFact]
@@ -50,10 +95,16 @@ public sealed class Sha1MultiBufferTests
         Assert.Throws<ArgumentOutOfRangeException>(() => Sha1MultiBuffer.Hash(messages, 0, digests));
     }
 
-    private delegate void HashPath(ReadOnlySpan<nint> messages, int length, Span<byte> digests);
-
-    private static void AssertMatches(HashPath hash, int lanes, int length)
+    private static byte[] RandomBytes(int length, int seed)
     {
+        var bytes = new byte[length];
+        new Random(seed).NextBytes(bytes);
+        return bytes;
+    }
+
+    private static void AssertMatches(Sha1MultiBuffer.Path path, int length)
+    {
+        var lanes = Sha1MultiBuffer.Lanes(path);
         var random = new Random(length);
 
         // One pinned array for all lanes, each message at an odd offset, so no load is aligned.
@@ -67,7 +118,7 @@ public sealed class Sha1MultiBufferTests
             var messages = offsets.Select(offset => start + offset).ToArray();
             var digests = new byte[count * Sha1MultiBuffer.DigestLength];
 
-            hash(messages, length, digests);
+            Sha1MultiBuffer.Hash(path, messages, length, digests);
 
             for (var i = 0; i < count; i++)
             {
@@ -75,7 +126,7 @@ public sealed class Sha1MultiBufferTests
                 var actual = digests.AsSpan(i * Sha1MultiBuffer.DigestLength, Sha1MultiBuffer.DigestLength).ToArray();
                 Assert.True(
                     expected.AsSpan().SequenceEqual(actual),
-                    $"lane {i} of {count}, {length} bytes: expected {Convert.ToHexString(expected)}, got {Convert.ToHexString(actual)}");
+                    $"{path}: lane {i} of {count}, {length} bytes: expected {Convert.ToHexString(expected)}, got {Convert.ToHexString(actual)}");
             }
         }
     }
