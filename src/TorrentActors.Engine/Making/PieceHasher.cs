@@ -41,16 +41,31 @@ internal static class PieceHasher
     private static int Lanes =>
         Sha1MultiBuffer.IsSupported(Sha1MultiBuffer.Path.Avx512) || !Sha1MultiBuffer.HasShaExtensions ? Sha1MultiBuffer.LaneCount : 0;
 
-    public static async Task<PieceHashes> HashAsync(
+    public static Task<PieceHashes> HashAsync(
         IReadOnlyList<SourceFile> files,
         long totalBytes,
         long pieceLength,
         int workers,
         IProgress<MakeProgress>? progress,
+        CancellationToken cancellationToken) =>
+        HashAsync(files, totalBytes, pieceLength, workers, Lanes, progress, cancellationToken);
+
+    /// <summary>As above, with <paramref name="lanes"/> pieces hashed together (0: one at a time), so tests can choose.</summary>
+    internal static async Task<PieceHashes> HashAsync(
+        IReadOnlyList<SourceFile> files,
+        long totalBytes,
+        long pieceLength,
+        int workers,
+        int lanes,
+        IProgress<MakeProgress>? progress,
         CancellationToken cancellationToken)
     {
+        if (lanes != 0 && lanes != Sha1MultiBuffer.LaneCount)
+        {
+            throw new ArgumentOutOfRangeException(nameof(lanes), lanes, $"0 or this CPU's {Sha1MultiBuffer.LaneCount} multi-buffer lanes");
+        }
+
         var pieceCount = checked((int)((totalBytes + pieceLength - 1) / pieceLength));
-        var lanes = Lanes;
         var groupCount = lanes == 0 ? 0 : (int)(totalBytes / pieceLength / lanes);
         var piecesPerBatch = (int)Math.Max(1, TargetBatchBytes / pieceLength);
         var batchCount = groupCount + (((pieceCount - (groupCount * lanes)) + piecesPerBatch - 1) / piecesPerBatch);
