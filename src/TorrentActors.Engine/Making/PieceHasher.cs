@@ -28,7 +28,11 @@ internal static class PieceHasher
 {
     private const int HashLength = 20;
 
-    /// <summary>Bytes per batch (rounded to whole pieces, at least one): big enough that claiming costs nothing.</summary>
+    /// <summary>
+    /// Bytes per batch of pieces hashed one by one (rounded to whole pieces, at least one), and per slice of a group
+    /// hashed together: big enough that claiming and reporting cost nothing, small enough that a writer waiting for
+    /// a leased file is let in soon.
+    /// </summary>
     private const int TargetBatchBytes = 1024 * 1024;
 
     /// <summary>Files below this are read: for them a map and a lease cost more than the copy they save.</summary>
