@@ -180,7 +180,7 @@ public sealed partial class MakeScenario : IScenario
     }
 
     /// <summary>Bytes per second for one core from the 16384-byte column of <c>openssl speed -evp sha1 -seconds 3</c>.</summary>
-    private static double? OpensslSha1BytesPerSecond()
+    internal static double? OpensslSha1BytesPerSecond()
     {
         var openssl = FindTool("openssl");
         if (openssl is null)

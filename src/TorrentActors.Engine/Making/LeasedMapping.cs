@@ -101,6 +101,13 @@ internal sealed unsafe partial class LeasedMapping : IDisposable
         return new ReadOnlySpan<byte>(_start + offset, count);
     }
 
+    /// <summary>The address of the mapped bytes from <paramref name="offset"/>, for code that takes pointers; valid as long as <see cref="Slice"/>'s span.</summary>
+    public nint Address(long offset, int count)
+    {
+        _ = Slice(offset, count); // the same checks
+        return (nint)(_start + offset);
+    }
+
     /// <summary>Unmaps first and only then releases the lease, so a waiting writer never meets a live map.</summary>
     public void Dispose()
     {

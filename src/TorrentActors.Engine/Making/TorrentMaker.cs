@@ -50,9 +50,11 @@ public sealed class TorrentMakerException(string message) : IOException(message)
 /// torrent.) A link given directly as <c>path</c> is followed, since the caller named it. Files and folders whose
 /// name starts with '.' are skipped unless <see cref="TorrentMakerOptions.IncludeHidden"/> is set. Special files
 /// (FIFOs, sockets, devices) inside a directory are skipped and never opened, as mktorrent does.</para>
-/// <para>Pieces are hashed on every core: one worker per core claims the next batch of whole pieces (about 1 MiB)
-/// and hashes each piece with <see cref="System.Security.Cryptography.SHA1.HashData(ReadOnlySpan{byte}, Span{byte})"/>.
-/// A batch inside one big file is hashed straight from the page cache through a memory map held under a read lease
+/// <para>Pieces are hashed on every core: one worker per core claims the next batch of whole pieces and hashes it,
+/// 16 pieces at once with multi-buffer SHA-1 where the CPU has AVX-512 (about 2.5 times as fast as SHA-NI), else
+/// each piece with <see cref="System.Security.Cryptography.SHA1.HashData(ReadOnlySpan{byte}, Span{byte})"/> (see
+/// PieceHasher). A batch inside one big file is hashed straight from the page cache through a memory map held
+/// under a read lease
 /// (no copy, and a truncation makes the writer wait instead of crashing us); other batches are read with positional
 /// reads into pooled buffers (pieces cross file boundaries).</para>
 /// </remarks>

@@ -29,6 +29,35 @@ public sealed class PieceHasherTests : IDisposable
     }
 
     [SkippableFact]
+    public async Task Pieces_longer_than_a_slice_hash_alike_from_the_map_and_from_reads_across_files()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "read leases and the mapped path are Linux only");
+
+        // With 16 lanes: the first group of 256 KiB pieces lies in "a" (mapped), the second crosses into "b" (read,
+        // four 64 KiB slices per piece), and the 5-byte last piece goes alone through SHA1.HashData.
+        var files = Lay(("a", (4 * MiB) + 5), ("b", 4 * MiB));
+        var data = files.SelectMany(f => File.ReadAllBytes(f.FullPath)).ToArray();
+
+        var result = await PieceHasher.HashAsync(files, data.Length, 256 * 1024, 2, null, CancellationToken.None);
+
+        Assert.Equal(Expected(data, 256 * 1024), result.Pieces);
+        Assert.InRange(result.MappedBytes, 4 * MiB, data.Length - 1);
+    }
+
+    [SkippableFact]
+    public async Task Without_multi_buffer_lanes_pieces_are_hashed_one_by_one_from_the_map_and_from_reads()
+    {
+        Skip.IfNot(OperatingSystem.IsLinux(), "read leases and the mapped path are Linux only");
+        var files = Lay(("a", (3 * MiB) + 100), ("b", 7), ("c", (5 * MiB / 2) + 3));
+        var data = files.SelectMany(f => File.ReadAllBytes(f.FullPath)).ToArray();
+
+        var result = await PieceHasher.HashAsync(files, data.Length, 64 * 1024, 2, lanes: 0, null, CancellationToken.None);
+
+        Assert.Equal(Expected(data, 64 * 1024), result.Pieces);
+        Assert.InRange(result.MappedBytes, 4 * MiB, data.Length - 1);
+    }
+
+    [SkippableFact]
     public async Task A_file_someone_has_open_for_writing_is_read_not_mapped()
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "read leases and the mapped path are Linux only");
