@@ -76,6 +76,22 @@ public sealed class TransferPeer : IScenario
         Console.WriteLine($"LISTEN {engine.ListenEndPoint.Port}");
         session.AddPeers(peers);
         var stdinClosed = Task.Run(() => Console.In.ReadToEnd());
+        if (Environment.GetEnvironmentVariable("TA_TRACE") == "1")
+        {
+            // Diagnostics on stderr: where each peer stands twice a second (progress, rates, peers).
+            _ = Task.Run(async () =>
+            {
+                using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(500));
+                while (await timer.WaitForNextTickAsync())
+                {
+                    var s = session.Status;
+                    await Console.Error.WriteLineAsync(
+                        $"TRACE {clock.Elapsed.TotalSeconds:F1} {args[0]} :{engine.ListenEndPoint.Port} {s.State} {s.Progress * 100:F0}% " +
+                        $"down {s.DownloadRate / 1e6:F0} MB/s up {s.UploadRate / 1e6:F0} MB/s peers {s.PeerCount}");
+                }
+            });
+        }
+
         if (!seeding)
         {
             var finished = await Task.WhenAny(done.Task, stdinClosed);
