@@ -554,6 +554,7 @@ public sealed partial class TorrentSession : ITorrentSession
                     _picker.ReleasePeer(connection.Id);
                     _uploadedClosed += Interlocked.Read(ref connection.Uploaded);
                     RefillOthers(connection);
+                    FillFreeUploadSlots();
                 }
             }
 
@@ -664,6 +665,7 @@ public sealed partial class TorrentSession : ITorrentSession
                 break;
             case PeerMessageKind.NotInterested:
                 peer.PeerInterested = false;
+                FillFreeUploadSlots();
                 break;
             case PeerMessageKind.Have:
                 CheckIndex(message.Index);
@@ -1001,18 +1003,41 @@ public sealed partial class TorrentSession : ITorrentSession
 
     private void UnchokeIfRoom(PeerConnection peer)
     {
-        if (!peer.AmChoking)
-        {
-            return;
-        }
-
-        var unchoked = _peers.Count(p => !p.AmChoking);
-        if (unchoked < _settings.UnchokeSlots + 1)
+        if (peer.AmChoking && UsedUploadSlots() < _settings.UnchokeSlots + 1)
         {
             peer.AmChoking = false;
             peer.Send(new Outgoing(PeerMessageKind.Unchoke));
         }
     }
+
+    /// <summary>
+    /// Gives the upload slots that a peer left (it went away or lost interest) to interested peers that wait, at once
+    /// and least-served first, instead of at the next rechoke up to <see cref="EngineSettings.ChokeInterval"/> later.
+    /// Without this, the last leechers of a swarm sat choked by the seeder for up to 10 s once the first ones had
+    /// finished and left (the 1->8 benchmark took 10 s instead of 5 in about half the runs).
+    /// </summary>
+    private void FillFreeUploadSlots()
+    {
+        var free = _settings.UnchokeSlots + 1 - UsedUploadSlots();
+        if (free <= 0)
+        {
+            return;
+        }
+
+        var waiting = _peers
+            .Where(p => p.AmChoking && p.PeerInterested && !p.IsClosed)
+            .OrderBy(p => Interlocked.Read(ref p.Uploaded))
+            .Take(free)
+            .ToList();
+        foreach (var peer in waiting)
+        {
+            peer.AmChoking = false;
+            peer.Send(new Outgoing(PeerMessageKind.Unchoke));
+        }
+    }
+
+    /// <summary>Slots in use: interested peers we have unchoked (an unchoked peer that wants nothing costs nothing).</summary>
+    private int UsedUploadSlots() => _peers.Count(p => !p.AmChoking && p.PeerInterested && !p.IsClosed);
 
     private void RunChoker()
     {
