@@ -15,11 +15,26 @@ namespace TorrentActors.Engine.Tests.Client;
 public sealed class UploadSlotTests
 {
     [Fact]
-    public async Task A_slot_left_by_a_peer_that_goes_away_goes_to_a_waiting_peer_without_waiting_for_the_rechoke()
+    public async Task A_slot_left_by_a_peer_that_goes_away_goes_to_a_waiting_peer_without_waiting_for_the_rechoke() =>
+        await AssertFreedSlotGoesToTheWaitingPeerAsync(peer =>
+        {
+            peer.Dispose();
+            return Task.CompletedTask;
+        });
+
+    [Fact]
+    public async Task A_slot_left_by_a_peer_that_loses_interest_goes_to_a_waiting_peer() =>
+        await AssertFreedSlotGoesToTheWaitingPeerAsync(peer => peer.SendNotInterestedAsync());
+
+    /// <summary>
+    /// A seeder with one slot by rate plus the optimistic one, and a rechoke interval of ten minutes; three peers want
+    /// data, so two are unchoked and one waits. <paramref name="freeSlot"/> makes one unchoked peer give its slot up;
+    /// the waiting peer must then be unchoked within seconds.
+    /// </summary>
+    private static async Task AssertFreedSlotGoesToTheWaitingPeerAsync(Func<WantingPeer, Task> freeSlot)
     {
         var (data, torrent) = TestData.Create("slots.bin", [("", 200_000)], 16 * 1024);
         using var _ = data;
-        // One slot by rate plus the optimistic one; the next rechoke after the first is ten minutes away.
         await using var engine = new ClientEngine(new EngineSettings { UnchokeSlots = 1, ChokeInterval = TimeSpan.FromMinutes(10) });
         await engine.StartAsync();
         var session = engine.Add(torrent, new TorrentSessionOptions { DownloadDirectory = data.Seed });
@@ -40,43 +55,7 @@ public sealed class UploadSlotTests
             Assert.Equal(2, peers.Count(p => p.Unchoked));
             var waiting = peers.Single(p => !p.Unchoked);
 
-            peers.First(p => p.Unchoked).Dispose();
-
-            await TransferTests.WaitForAsync(() => waiting.Unchoked, TimeSpan.FromSeconds(20), () => Describe(peers));
-        }
-        finally
-        {
-            foreach (var peer in peers)
-            {
-                peer.Dispose();
-            }
-        }
-    }
-
-    [Fact]
-    public async Task A_slot_left_by_a_peer_that_loses_interest_goes_to_a_waiting_peer()
-    {
-        var (data, torrent) = TestData.Create("slots.bin", [("", 200_000)], 16 * 1024);
-        using var _ = data;
-        await using var engine = new ClientEngine(new EngineSettings { UnchokeSlots = 1, ChokeInterval = TimeSpan.FromMinutes(10) });
-        await engine.StartAsync();
-        var session = engine.Add(torrent, new TorrentSessionOptions { DownloadDirectory = data.Seed });
-        await session.StartAsync();
-
-        var peers = new List<WantingPeer>();
-        try
-        {
-            for (var i = 0; i < 3; i++)
-            {
-                peers.Add(await WantingPeer.ConnectAsync(engine.ListenEndPoint, torrent.InfoHash, i));
-            }
-
-            await TransferTests.WaitForAsync(() => peers.Count(p => p.Unchoked) == 2, TimeSpan.FromSeconds(30), () => Describe(peers));
-            await Task.Delay(TimeSpan.FromSeconds(2));
-            Assert.Equal(2, peers.Count(p => p.Unchoked));
-            var waiting = peers.Single(p => !p.Unchoked);
-
-            await peers.First(p => p.Unchoked).SendNotInterestedAsync();
+            await freeSlot(peers.First(p => p.Unchoked));
 
             await TransferTests.WaitForAsync(() => waiting.Unchoked, TimeSpan.FromSeconds(20), () => Describe(peers));
         }

@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using TorrentActors.Engine.Making;
 using Xunit;
 
@@ -24,7 +23,7 @@ public sealed class PieceHasherTests : IDisposable
 
         var result = await PieceHasher.HashAsync(files, data.Length, 64 * 1024, 2, null, CancellationToken.None);
 
-        Assert.Equal(Expected(data, 64 * 1024), result.Pieces);
+        Assert.Equal(TorrentMakerTests.ExpectedPieces(data, 64 * 1024), result.Pieces);
         Assert.InRange(result.MappedBytes, 4 * MiB, data.Length - 1);
     }
 
@@ -40,7 +39,7 @@ public sealed class PieceHasherTests : IDisposable
 
         var result = await PieceHasher.HashAsync(files, data.Length, 256 * 1024, 2, null, CancellationToken.None);
 
-        Assert.Equal(Expected(data, 256 * 1024), result.Pieces);
+        Assert.Equal(TorrentMakerTests.ExpectedPieces(data, 256 * 1024), result.Pieces);
         Assert.InRange(result.MappedBytes, 4 * MiB, data.Length - 1);
     }
 
@@ -53,7 +52,7 @@ public sealed class PieceHasherTests : IDisposable
 
         var result = await PieceHasher.HashAsync(files, data.Length, 64 * 1024, 2, lanes: 0, null, CancellationToken.None);
 
-        Assert.Equal(Expected(data, 64 * 1024), result.Pieces);
+        Assert.Equal(TorrentMakerTests.ExpectedPieces(data, 64 * 1024), result.Pieces);
         Assert.InRange(result.MappedBytes, 4 * MiB, data.Length - 1);
     }
 
@@ -67,7 +66,7 @@ public sealed class PieceHasherTests : IDisposable
         using (new FileStream(files[0].FullPath, FileMode.Open, FileAccess.ReadWrite, FileShare.ReadWrite))
         {
             var result = await PieceHasher.HashAsync(files, data.Length, 256 * 1024, 2, null, CancellationToken.None);
-            Assert.Equal(Expected(data, 256 * 1024), result.Pieces);
+            Assert.Equal(TorrentMakerTests.ExpectedPieces(data, 256 * 1024), result.Pieces);
             Assert.Equal(0, result.MappedBytes);
         }
     }
@@ -101,17 +100,6 @@ public sealed class PieceHasherTests : IDisposable
         }
 
         return files;
-    }
-
-    private static byte[] Expected(byte[] data, int pieceLength)
-    {
-        var pieces = new List<byte>();
-        for (var offset = 0; offset < data.Length; offset += pieceLength)
-        {
-            pieces.AddRange(SHA1.HashData(data.AsSpan(offset, Math.Min(pieceLength, data.Length - offset))));
-        }
-
-        return [.. pieces];
     }
 
     /// <summary>

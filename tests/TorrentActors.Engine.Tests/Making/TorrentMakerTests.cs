@@ -22,7 +22,8 @@ public sealed class TorrentMakerTests : IDisposable
         return path;
     }
 
-    private static byte[] ExpectedPieces(byte[] data, int pieceLength)
+    /// <summary>The piece hashes of <paramref name="data"/>, one SHA1.HashData per piece: what every maker path must give.</summary>
+    internal static byte[] ExpectedPieces(byte[] data, int pieceLength)
     {
         var pieces = new List<byte>();
         for (var offset = 0; offset < data.Length; offset += pieceLength)
