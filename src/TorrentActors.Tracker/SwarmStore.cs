@@ -30,12 +30,14 @@ internal enum PeerFamily
 internal readonly record struct AnnounceRequest(Id20 InfoHash, Id20 PeerId, PeerEndpoint Endpoint, long Left, AnnounceEvent Event, int NumWant,
     PeerFamily Family = PeerFamily.Any);
 
+/// <summary>One tracked peer: 52 bytes (two packed 20-byte parts, the time it was last seen, and its seeder flag).</summary>
+[System.Runtime.InteropServices.StructLayout(System.Runtime.InteropServices.LayoutKind.Sequential, Pack = 4)]
 internal struct TrackedPeer
 {
     public Id20 PeerId;
     public PeerEndpoint Endpoint;
-    public bool IsSeeder;
     public long LastSeen;
+    public bool IsSeeder;
 }
 
 internal readonly record struct SwarmCounts(int Seeders, int Leechers, long Downloaded);
@@ -242,7 +244,7 @@ internal sealed class SwarmStore
 
     private sealed class Swarm(long now)
     {
-        private readonly Dictionary<Id20, int> _index = new();
+        private readonly PeerIndex _index = new();
         private TrackedPeer[] _peers = new TrackedPeer[4];
 
         public int Count { get; private set; }
@@ -261,7 +263,7 @@ internal sealed class SwarmStore
 
         public SwarmCounts Counts => new(SeederCount, Count - SeederCount, Downloaded);
 
-        public int IndexOf(Id20 peerId) => _index.TryGetValue(peerId, out var i) ? i : -1;
+        public int IndexOf(Id20 peerId) => _index.Find(peerId, Peers);
 
         public void Add(in TrackedPeer peer)
         {
@@ -271,8 +273,8 @@ internal sealed class SwarmStore
             }
 
             _peers[Count] = peer;
-            _index[peer.PeerId] = Count;
             Count++;
+            _index.Add(peer.PeerId, Count - 1, Peers);
             if (peer.IsSeeder)
             {
                 SeederCount++;
@@ -301,11 +303,11 @@ internal sealed class SwarmStore
                 SeederCount--;
             }
 
-            _index.Remove(_peers[index].PeerId);
+            _index.Remove(_peers[index].PeerId, index, Peers);
             if (index != last)
             {
                 _peers[index] = _peers[last];
-                _index[_peers[index].PeerId] = index;
+                _index.Move(_peers[index].PeerId, last, index);
             }
 
             _peers[last] = default;
@@ -313,7 +315,7 @@ internal sealed class SwarmStore
             if (_peers.Length > 16 && Count < _peers.Length / 4)
             {
                 Array.Resize(ref _peers, _peers.Length / 2);
-                _index.TrimExcess();
+                _index.Trim(Peers);
             }
         }
 
