@@ -152,7 +152,7 @@ public sealed partial class MakeScenario : IScenario
 
     private static int BitOperations(long powerOfTwo) => System.Numerics.BitOperations.Log2((ulong)powerOfTwo);
 
-    private static async Task EnsureRandomFileAsync(string path, long size)
+    internal static async Task EnsureRandomFileAsync(string path, long size)
     {
         if (File.Exists(path) && new FileInfo(path).Length == size)
         {
@@ -170,7 +170,7 @@ public sealed partial class MakeScenario : IScenario
         }
     }
 
-    private static void WarmPageCache(string path)
+    internal static void WarmPageCache(string path)
     {
         var buffer = new byte[8 * 1024 * 1024];
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.SequentialScan);
@@ -200,13 +200,13 @@ public sealed partial class MakeScenario : IScenario
     [GeneratedRegex(@"cpu ([\d.]+) ([\d.]+)")]
     private static partial Regex CpuLine();
 
-    private static string? FindTool(string name) =>
+    internal static string? FindTool(string name) =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator)
             .Where(dir => dir.Length > 0)
             .Select(dir => Path.Combine(dir, name))
             .FirstOrDefault(File.Exists);
 
-    private static (int Code, string Stdout, string Stderr) Run(string file, IReadOnlyList<string> args)
+    internal static (int Code, string Stdout, string Stderr) Run(string file, IReadOnlyList<string> args)
     {
         var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var arg in args)

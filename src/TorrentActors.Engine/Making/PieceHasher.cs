@@ -38,12 +38,8 @@ internal static class PieceHasher
     /// <summary>Files below this are read: for them a map and a lease cost more than the copy they save.</summary>
     private const long MinimumMappedLength = 1024 * 1024;
 
-    /// <summary>
-    /// Pieces hashed together: all of the multi-buffer lanes with AVX-512, or with AVX2 on a CPU without SHA-NI; none
-    /// (one piece at a time through SHA1.HashData) otherwise, since plain AVX2's 8 lanes run at about half the speed of one SHA-NI stream.
-    /// </summary>
-    private static int Lanes =>
-        Sha1MultiBuffer.IsSupported(Sha1MultiBuffer.Path.Avx512) || !Sha1MultiBuffer.HasShaExtensions ? Sha1MultiBuffer.LaneCount : 0;
+    /// <summary>Pieces hashed together (0: one at a time through SHA1.HashData); see <see cref="Sha1MultiBuffer.PreferredLaneCount"/>.</summary>
+    private static int Lanes => Sha1MultiBuffer.PreferredLaneCount;
 
     public static Task<PieceHashes> HashAsync(
         IReadOnlyList<SourceFile> files,

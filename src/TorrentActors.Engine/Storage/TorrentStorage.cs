@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
+using TorrentActors.Engine.Hashing;
 using TorrentActors.Engine.Metainfo;
 using TorrentActors.Engine.PeerWire;
 
@@ -13,6 +14,9 @@ namespace TorrentActors.Engine.Storage;
 /// </summary>
 public sealed class TorrentStorage : IDisposable
 {
+    /// <summary>Bytes read per step when pieces are checked together: 64 KiB of each of 16 pieces.</summary>
+    private const int GroupSliceBytes = 1024 * 1024;
+
     private readonly Torrent _torrent;
     private readonly string[] _paths;
     private readonly long[] _offsets;
@@ -122,21 +126,106 @@ public sealed class TorrentStorage : IDisposable
         return true;
     }
 
-    /// <summary>Hashes every piece whose data is present, in parallel; returns the pieces that match.</summary>
-    public BitField Verify(int parallelism, CancellationToken cancellationToken)
+    /// <summary>
+    /// Hashes every piece whose data is present, in parallel; returns the pieces that match. Where the CPU has
+    /// multi-buffer SHA-1 worth using (<see cref="Sha1MultiBuffer.PreferredLaneCount"/>), whole pieces are checked
+    /// 16 at a time, about 2.5 times as fast per core as one by one.
+    /// </summary>
+    public BitField Verify(int parallelism, CancellationToken cancellationToken) =>
+        Verify(parallelism, Sha1MultiBuffer.PreferredLaneCount, cancellationToken);
+
+    /// <summary>As above, with <paramref name="lanes"/> pieces hashed together (0 or 1: one at a time), so tests can choose.</summary>
+    internal BitField Verify(int parallelism, int lanes, CancellationToken cancellationToken)
     {
-        var have = new BitField(_torrent.PieceCount);
+        var group = Math.Max(1, lanes);
         var results = new bool[_torrent.PieceCount];
-        Parallel.For(0, _torrent.PieceCount, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellationToken }, piece =>
+        var groups = (_torrent.PieceCount + group - 1) / group;
+        Parallel.For(0, groups, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellationToken }, g =>
         {
-            results[piece] = VerifyPiece(piece);
+            var first = g * group;
+            var count = Math.Min(group, _torrent.PieceCount - first);
+            if (count > 1 && count == lanes && TryVerifyGroup(first, lanes, results))
+            {
+                return;
+            }
+
+            for (var piece = first; piece < first + count; piece++)
+            {
+                results[piece] = VerifyPiece(piece);
+            }
         });
+
+        var have = new BitField(_torrent.PieceCount);
         for (var i = 0; i < results.Length; i++)
         {
             have[i] = results[i];
         }
 
         return have;
+    }
+
+    /// <summary>
+    /// Checks <paramref name="lanes"/> whole pieces from <paramref name="first"/> together with multi-buffer SHA-1,
+    /// reading each in slices (<see cref="GroupSliceBytes"/> for all lanes together, whatever the piece length).
+    /// Returns false, having decided nothing, when a piece is short or its data is missing: the caller then checks
+    /// the pieces one by one.
+    /// </summary>
+    private unsafe bool TryVerifyGroup(int first, int lanes, bool[] results)
+    {
+        var pieceLength = (int)_torrent.PieceLength;
+        for (var piece = first; piece < first + lanes; piece++)
+        {
+            if (_torrent.GetPieceSize(piece) != pieceLength || !PieceDataPresent(piece))
+            {
+                return false;
+            }
+        }
+
+        var slice = Math.Min(pieceLength, GroupSliceBytes / lanes);
+        var buffer = ArrayPool<byte>.Shared.Rent(slice * lanes);
+        try
+        {
+            Span<nint> messages = stackalloc nint[lanes];
+            Span<byte> digests = stackalloc byte[lanes * Sha1MultiBuffer.DigestLength];
+            Sha1MultiBuffer.Start(out var state);
+            fixed (byte* scratch = buffer)
+            {
+                for (var done = 0; done < pieceLength; done += slice)
+                {
+                    var length = Math.Min(slice, pieceLength - done);
+                    for (var lane = 0; lane < lanes; lane++)
+                    {
+                        Read(((first + lane) * _torrent.PieceLength) + done, buffer.AsSpan(lane * slice, length));
+                        messages[lane] = (nint)(scratch + (lane * slice));
+                    }
+
+                    if (done + length < pieceLength)
+                    {
+                        Sha1MultiBuffer.Append(ref state, messages, length);
+                    }
+                    else
+                    {
+                        Sha1MultiBuffer.Finish(ref state, messages, length, pieceLength, digests);
+                    }
+                }
+            }
+
+            for (var lane = 0; lane < lanes; lane++)
+            {
+                var digest = digests.Slice(lane * Sha1MultiBuffer.DigestLength, Sha1MultiBuffer.DigestLength);
+                results[first + lane] = digest.SequenceEqual(_torrent.GetPieceHash(first + lane));
+            }
+
+            return true;
+        }
+        catch (Exception e) when (e is FileNotFoundException or EndOfStreamException)
+        {
+            return false; // A file vanished or shrank meanwhile: let the one-by-one check decide.
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     public bool VerifyPiece(int piece)

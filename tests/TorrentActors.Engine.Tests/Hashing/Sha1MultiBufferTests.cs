@@ -68,24 +68,6 @@ public sealed class Sha1MultiBufferTests
     }
 
     [SkippableFact]
-    public void Consecutive_pieces_hash_like_sha1_of_each_piece()
-    {
-        Skip.If(Sha1MultiBuffer.LaneCount == 0, "this CPU has no multi-buffer path");
-        const int pieceLength = 16384;
-        var count = Sha1MultiBuffer.LaneCount;
-        var data = new byte[(count * pieceLength) + 5];
-        new Random(7).NextBytes(data);
-
-        var digests = new byte[count * Sha1MultiBuffer.DigestLength];
-        Sha1MultiBuffer.HashConsecutive(data.AsSpan(3), pieceLength, count, digests);
-
-        for (var i = 0; i < count; i++)
-        {
-            Assert.Equal(SHA1.HashData(data.AsSpan(3 + (i * pieceLength), pieceLength)), digests.AsSpan(i * 20, 20).ToArray());
-        }
-    }
-
-    [SkippableFact]
     public void More_messages_than_lanes_are_refused()
     {
         Skip.If(Sha1MultiBuffer.LaneCount == 0, "this CPU has no multi-buffer path");

@@ -1,3 +1,4 @@
+using TorrentActors.Engine.Hashing;
 using TorrentActors.Engine.Metainfo;
 using TorrentActors.Engine.Storage;
 using TorrentActors.Engine.Tests.Client;
@@ -55,6 +56,35 @@ public sealed class TorrentStorageTests
         Assert.False(have[4]);
         Assert.Equal(1, have.TrueCount);
         Assert.False(File.Exists(Path.Combine(data.Seed, "v", "y")));
+    }
+
+    [SkippableFact]
+    public void Verification_sixteen_pieces_at_a_time_decides_exactly_as_one_by_one()
+    {
+        Skip.If(Sha1MultiBuffer.LaneCount == 0, "this CPU has no multi-buffer SHA-1");
+        // 16 KiB pieces over two files: 43 pieces, groups of 16 with one crossing the file boundary.
+        var (data, torrent) = TestData.Create("g", [("x", 300_000), ("y", 400_000)], 16 * 1024);
+        using var _ = data;
+        var x = Path.Combine(data.Seed, "g", "x");
+        var bytes = File.ReadAllBytes(x);
+        bytes[(3 * 16 * 1024) + 5] ^= 0x01;
+        bytes[(17 * 16 * 1024) + 100] ^= 0x80;
+        File.WriteAllBytes(x, bytes);
+        using (var y = new FileStream(Path.Combine(data.Seed, "g", "y"), FileMode.Open))
+        {
+            y.SetLength(400_000 - 50_000); // the last pieces' data is missing
+        }
+
+        using var storage = new TorrentStorage(torrent, data.Seed);
+        var grouped = storage.Verify(2, Sha1MultiBuffer.LaneCount, CancellationToken.None);
+        var single = storage.Verify(2, 0, CancellationToken.None);
+
+        Assert.Equal(Enumerable.Range(0, torrent.PieceCount).Select(i => single[i]), Enumerable.Range(0, torrent.PieceCount).Select(i => grouped[i]));
+        Assert.False(grouped[3]);
+        Assert.False(grouped[17]);
+        Assert.False(grouped[torrent.PieceCount - 1]);
+        Assert.True(grouped[0] && grouped[16] && grouped[18] && grouped[31]);
+        Assert.Equal(torrent.PieceCount - 2 - 4, grouped.TrueCount);
     }
 
     [Fact]
