@@ -1,0 +1,155 @@
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using TorrentActors.Engine.Metainfo;
+using TorrentActors.Engine.PeerWire;
+
+namespace TorrentActors.Engine.Tests.Client;
+
+/// <summary>
+/// A peer played by the test over a real socket: it sends what the test tells it to and records what the engine
+/// sends back (choke state, keep-alives, message count) until the engine closes the connection.
+/// </summary>
+internal sealed class ScriptedPeer : IDisposable
+{
+    private readonly Socket _socket;
+    private readonly CancellationTokenSource _stop = new();
+    private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _unchoked;
+    private int _messages;
+    private int _keepAlives;
+    private int _requests;
+
+    private ScriptedPeer(Socket socket)
+    {
+        _socket = socket;
+    }
+
+    public bool Unchoked => Volatile.Read(ref _unchoked) == 1;
+
+    public int Messages => Volatile.Read(ref _messages);
+
+    public int KeepAlives => Volatile.Read(ref _keepAlives);
+
+    public int Requests => Volatile.Read(ref _requests);
+
+    /// <summary>Completes when the engine closes the connection (or the test disposes the peer).</summary>
+    public Task Closed => _closed.Task;
+
+    /// <summary>Connects and, unless <paramref name="handshake"/> is false, sends the handshake for <paramref name="infoHash"/>.</summary>
+    public static async Task<ScriptedPeer> ConnectAsync(IPEndPoint engine, InfoHash infoHash, int number, bool handshake = true)
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(engine);
+        var peer = new ScriptedPeer(socket);
+        if (handshake)
+        {
+            var hello = new byte[Handshake.Length];
+            new Handshake(infoHash, System.Text.Encoding.ASCII.GetBytes($"-XX0000-scripted{number:D4}"), false, false).Encode(hello);
+            await socket.SendAsync(hello);
+        }
+
+        _ = peer.ReadAsync(handshake);
+        return peer;
+    }
+
+    /// <summary>Sends a message without payload (interested, unchoke, ...).</summary>
+    public async Task SendAsync(PeerMessageKind kind) => await SendRawAsync([0, 0, 0, 1, (byte)kind]);
+
+    /// <summary>Sends a bitfield with every one of <paramref name="pieces"/> set.</summary>
+    public async Task SendFullBitfieldAsync(int pieces)
+    {
+        var bits = new byte[(pieces + 7) / 8];
+        for (var i = 0; i < pieces; i++)
+        {
+            bits[i / 8] |= (byte)(0x80 >> (i % 8));
+        }
+
+        var message = new byte[5 + bits.Length];
+        PeerMessageWriter.WriteBitfield(message, bits);
+        await SendRawAsync(message);
+    }
+
+    public async Task SendRawAsync(byte[] bytes) => await _socket.SendAsync(bytes);
+
+    /// <summary>Skips the engine's handshake, then reads length-prefixed messages and keeps what the tests ask about.</summary>
+    private async Task ReadAsync(bool expectHandshake)
+    {
+        var buffer = new byte[256 * 1024];
+        var filled = 0;
+        var handshakeSeen = !expectHandshake;
+        try
+        {
+            while (!_stop.IsCancellationRequested)
+            {
+                var read = await _socket.ReceiveAsync(buffer.AsMemory(filled), SocketFlags.None, _stop.Token);
+                if (read == 0)
+                {
+                    return;
+                }
+
+                filled += read;
+                var offset = 0;
+                if (!handshakeSeen)
+                {
+                    if (filled < Handshake.Length)
+                    {
+                        continue;
+                    }
+
+                    handshakeSeen = true;
+                    offset = Handshake.Length;
+                }
+
+                while (filled - offset >= 4)
+                {
+                    var length = BinaryPrimitives.ReadInt32BigEndian(buffer.AsSpan(offset));
+                    if (length < 0 || length > buffer.Length - 4 || filled - offset - 4 < length)
+                    {
+                        break;
+                    }
+
+                    Record(length == 0 ? null : (PeerMessageKind)buffer[offset + 4]);
+                    offset += 4 + length;
+                }
+
+                buffer.AsSpan(offset, filled - offset).CopyTo(buffer);
+                filled -= offset;
+            }
+        }
+        catch (Exception e) when (e is SocketException or OperationCanceledException or ObjectDisposedException)
+        {
+            // The engine closed the connection, or the test disposed this peer.
+        }
+        finally
+        {
+            _closed.TrySetResult();
+        }
+    }
+
+    private void Record(PeerMessageKind? kind)
+    {
+        Interlocked.Increment(ref _messages);
+        switch (kind)
+        {
+            case null:
+                Interlocked.Increment(ref _keepAlives);
+                break;
+            case PeerMessageKind.Choke or PeerMessageKind.Unchoke:
+                Volatile.Write(ref _unchoked, kind == PeerMessageKind.Unchoke ? 1 : 0);
+                break;
+            case PeerMessageKind.Request:
+                Interlocked.Increment(ref _requests);
+                break;
+        }
+    }
+
+    public override string ToString() =>
+        $"{(Unchoked ? "unchoked" : "choked")} after {Messages} messages ({KeepAlives} keep-alives, {Requests} requests){(Closed.IsCompleted ? ", closed" : "")}";
+
+    public void Dispose()
+    {
+        _stop.Cancel();
+        _socket.Dispose();
+    }
+}
