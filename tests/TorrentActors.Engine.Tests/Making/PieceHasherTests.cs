@@ -15,44 +15,34 @@ public sealed class PieceHasherTests : IDisposable
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     [SkippableFact]
-    public async Task Big_files_are_hashed_from_a_leased_map_and_batches_across_files_are_read()
-    {
-        Skip.IfNot(OperatingSystem.IsLinux(), "read leases and the mapped path are Linux only");
-        var files = Lay(("a", (3 * MiB) + 100), ("b", 7), ("c", (5 * MiB / 2) + 3));
-        var data = files.SelectMany(f => File.ReadAllBytes(f.FullPath)).ToArray();
+    public async Task Big_files_are_hashed_from_a_leased_map_and_batches_across_files_are_read() =>
+        await AssertMixedMapAndReadsHashRightAsync([("a", (3 * MiB) + 100), ("b", 7), ("c", (5 * MiB / 2) + 3)], 64 * 1024, lanes: null);
 
-        var result = await PieceHasher.HashAsync(files, data.Length, 64 * 1024, 2, null, CancellationToken.None);
-
-        Assert.Equal(TorrentMakerTests.ExpectedPieces(data, 64 * 1024), result.Pieces);
-        Assert.InRange(result.MappedBytes, 4 * MiB, data.Length - 1);
-    }
+    // With 16 lanes: the first group of 256 KiB pieces lies in "a" (mapped), the second crosses into "b" (read, four
+    // 64 KiB slices per piece), and the 5-byte last piece goes alone through SHA1.HashData.
+    [SkippableFact]
+    public async Task Pieces_longer_than_a_slice_hash_alike_from_the_map_and_from_reads_across_files() =>
+        await AssertMixedMapAndReadsHashRightAsync([("a", (4 * MiB) + 5), ("b", 4 * MiB)], 256 * 1024, lanes: null);
 
     [SkippableFact]
-    public async Task Pieces_longer_than_a_slice_hash_alike_from_the_map_and_from_reads_across_files()
+    public async Task Without_multi_buffer_lanes_pieces_are_hashed_one_by_one_from_the_map_and_from_reads() =>
+        await AssertMixedMapAndReadsHashRightAsync([("a", (3 * MiB) + 100), ("b", 7), ("c", (5 * MiB / 2) + 3)], 64 * 1024, lanes: 0);
+
+    /// <summary>
+    /// Hashes files laid out so that part of the bytes come from a map and part from reads (<paramref name="lanes"/>:
+    /// null for this CPU's choice), and checks every piece hash and that at least 4 MiB came from the map.
+    /// </summary>
+    private async Task AssertMixedMapAndReadsHashRightAsync((string Name, int Length)[] layout, int pieceLength, int? lanes)
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "read leases and the mapped path are Linux only");
-
-        // With 16 lanes: the first group of 256 KiB pieces lies in "a" (mapped), the second crosses into "b" (read,
-        // four 64 KiB slices per piece), and the 5-byte last piece goes alone through SHA1.HashData.
-        var files = Lay(("a", (4 * MiB) + 5), ("b", 4 * MiB));
+        var files = Lay(layout);
         var data = files.SelectMany(f => File.ReadAllBytes(f.FullPath)).ToArray();
 
-        var result = await PieceHasher.HashAsync(files, data.Length, 256 * 1024, 2, null, CancellationToken.None);
+        var result = lanes is { } chosen
+            ? await PieceHasher.HashAsync(files, data.Length, pieceLength, 2, chosen, null, CancellationToken.None)
+            : await PieceHasher.HashAsync(files, data.Length, pieceLength, 2, null, CancellationToken.None);
 
-        Assert.Equal(TorrentMakerTests.ExpectedPieces(data, 256 * 1024), result.Pieces);
-        Assert.InRange(result.MappedBytes, 4 * MiB, data.Length - 1);
-    }
-
-    [SkippableFact]
-    public async Task Without_multi_buffer_lanes_pieces_are_hashed_one_by_one_from_the_map_and_from_reads()
-    {
-        Skip.IfNot(OperatingSystem.IsLinux(), "read leases and the mapped path are Linux only");
-        var files = Lay(("a", (3 * MiB) + 100), ("b", 7), ("c", (5 * MiB / 2) + 3));
-        var data = files.SelectMany(f => File.ReadAllBytes(f.FullPath)).ToArray();
-
-        var result = await PieceHasher.HashAsync(files, data.Length, 64 * 1024, 2, lanes: 0, null, CancellationToken.None);
-
-        Assert.Equal(TorrentMakerTests.ExpectedPieces(data, 64 * 1024), result.Pieces);
+        Assert.Equal(TorrentMakerTests.ExpectedPieces(data, pieceLength), result.Pieces);
         Assert.InRange(result.MappedBytes, 4 * MiB, data.Length - 1);
     }
 
