@@ -18,6 +18,9 @@ namespace TorrentActors.Engine.Client;
 /// </summary>
 public sealed partial class TorrentSession : ITorrentSession
 {
+    /// <summary>Requests kept outstanding with a peer that chokes us but allows some pieces fast (BEP 6).</summary>
+    private const int AllowedFastRequests = 16;
+
     private readonly ClientEngine _engine;
     private readonly EngineSettings _settings;
     private readonly ILogger _logger;
@@ -653,6 +656,7 @@ public sealed partial class TorrentSession : ITorrentSession
                 peer.PeerChoking = true;
                 _picker.ReleasePeer(peer.Id);
                 RefillOthers(peer);
+                FillRequests(peer);
                 break;
             case PeerMessageKind.Unchoke:
                 peer.PeerChoking = false;
@@ -729,6 +733,7 @@ public sealed partial class TorrentSession : ITorrentSession
                     peer.AllowedFast.Add(message.Index);
                 }
 
+                FillRequests(peer);
                 break;
             case PeerMessageKind.Extended:
                 if (message.ExtendedId == 0)
@@ -857,8 +862,14 @@ public sealed partial class TorrentSession : ITorrentSession
 
     private void FillRequests(PeerConnection peer)
     {
-        if (peer.PeerChoking || !peer.AmInterested || peer.PeerHas is null || _state != TorrentState.Downloading)
+        if (!peer.AmInterested || peer.PeerHas is null || _state != TorrentState.Downloading)
         {
+            return;
+        }
+
+        if (peer.PeerChoking)
+        {
+            FillAllowedFastRequests(peer);
             return;
         }
 
@@ -878,6 +889,37 @@ public sealed partial class TorrentSession : ITorrentSession
         }
 
         _picker.Pick(peer.Id, peer.PeerHas, deficit, _pickBuffer);
+        foreach (var request in _pickBuffer)
+        {
+            peer.Send(new Outgoing(PeerMessageKind.Request, request.Piece, request.Begin, request.Length));
+        }
+    }
+
+    /// <summary>
+    /// While a peer chokes us, asks it for blocks of the pieces it said we may have anyway (BEP 6 allowed fast), up
+    /// to a few at a time: a peer that just met us can start us off before it unchokes us.
+    /// </summary>
+    private void FillAllowedFastRequests(PeerConnection peer)
+    {
+        if (!peer.SupportsFast || peer.AllowedFast.Count == 0)
+        {
+            return;
+        }
+
+        var allowed = new BitField(Torrent.PieceCount);
+        foreach (var piece in peer.AllowedFast)
+        {
+            allowed[piece] = peer.PeerHas![piece] && !_picker.Have[piece];
+        }
+
+        var deficit = AllowedFastRequests - _picker.RequestCount(peer.Id);
+        if (allowed.TrueCount == 0 || deficit <= 0)
+        {
+            return;
+        }
+
+        _pickBuffer.Clear();
+        _picker.Pick(peer.Id, allowed, deficit, _pickBuffer);
         foreach (var request in _pickBuffer)
         {
             peer.Send(new Outgoing(PeerMessageKind.Request, request.Piece, request.Begin, request.Length));

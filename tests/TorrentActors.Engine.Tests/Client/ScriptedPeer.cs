@@ -19,6 +19,7 @@ internal sealed class ScriptedPeer : IDisposable
     private int _messages;
     private int _keepAlives;
     private int _requests;
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(int Piece, int Begin, int Length)> _requested = new();
 
     private ScriptedPeer(Socket socket)
     {
@@ -33,11 +34,14 @@ internal sealed class ScriptedPeer : IDisposable
 
     public int Requests => Volatile.Read(ref _requests);
 
+    /// <summary>Every request the engine sent, in order.</summary>
+    public IReadOnlyList<(int Piece, int Begin, int Length)> Requested => [.. _requested];
+
     /// <summary>Completes when the engine closes the connection (or the test disposes the peer).</summary>
     public Task Closed => _closed.Task;
 
     /// <summary>Connects and, unless <paramref name="handshake"/> is false, sends the handshake for <paramref name="infoHash"/>.</summary>
-    public static async Task<ScriptedPeer> ConnectAsync(IPEndPoint engine, InfoHash infoHash, int number, bool handshake = true)
+    public static async Task<ScriptedPeer> ConnectAsync(IPEndPoint engine, InfoHash infoHash, int number, bool handshake = true, bool fast = false)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         await socket.ConnectAsync(engine);
@@ -45,7 +49,7 @@ internal sealed class ScriptedPeer : IDisposable
         if (handshake)
         {
             var hello = new byte[Handshake.Length];
-            new Handshake(infoHash, System.Text.Encoding.ASCII.GetBytes($"-XX0000-scripted{number:D4}"), false, false).Encode(hello);
+            new Handshake(infoHash, System.Text.Encoding.ASCII.GetBytes($"-XX0000-scripted{number:D4}"), false, fast).Encode(hello);
             await socket.SendAsync(hello);
         }
 
@@ -71,6 +75,23 @@ internal sealed class ScriptedPeer : IDisposable
     }
 
     public async Task SendRawAsync(byte[] bytes) => await _socket.SendAsync(bytes);
+
+    /// <summary>Sends a message whose payload is one piece index (have, allowed fast, suggest).</summary>
+    public async Task SendIndexAsync(PeerMessageKind kind, int piece)
+    {
+        var message = new byte[9];
+        PeerMessageWriter.WriteHave(message, piece, kind);
+        await SendRawAsync(message);
+    }
+
+    /// <summary>Sends one block of piece data.</summary>
+    public async Task SendBlockAsync(int piece, int begin, ReadOnlyMemory<byte> data)
+    {
+        var message = new byte[13 + data.Length];
+        PeerMessageWriter.WritePieceHeader(message, piece, begin, data.Length);
+        data.Span.CopyTo(message.AsSpan(13));
+        await SendRawAsync(message);
+    }
 
     /// <summary>Skips the engine's handshake, then reads length-prefixed messages and keeps what the tests ask about.</summary>
     private async Task ReadAsync(bool expectHandshake)
@@ -109,7 +130,7 @@ internal sealed class ScriptedPeer : IDisposable
                         break;
                     }
 
-                    Record(length == 0 ? null : (PeerMessageKind)buffer[offset + 4]);
+                    Record(length == 0 ? null : (PeerMessageKind)buffer[offset + 4], buffer.AsSpan(offset + 4, length));
                     offset += 4 + length;
                 }
 
@@ -127,7 +148,7 @@ internal sealed class ScriptedPeer : IDisposable
         }
     }
 
-    private void Record(PeerMessageKind? kind)
+    private void Record(PeerMessageKind? kind, ReadOnlySpan<byte> message)
     {
         Interlocked.Increment(ref _messages);
         switch (kind)
@@ -138,7 +159,9 @@ internal sealed class ScriptedPeer : IDisposable
             case PeerMessageKind.Choke or PeerMessageKind.Unchoke:
                 Volatile.Write(ref _unchoked, kind == PeerMessageKind.Unchoke ? 1 : 0);
                 break;
-            case PeerMessageKind.Request:
+            case PeerMessageKind.Request when message.Length == 13:
+                _requested.Enqueue((BinaryPrimitives.ReadInt32BigEndian(message[1..]), BinaryPrimitives.ReadInt32BigEndian(message[5..]),
+                    BinaryPrimitives.ReadInt32BigEndian(message[9..])));
                 Interlocked.Increment(ref _requests);
                 break;
         }
