@@ -15,11 +15,11 @@ internal sealed class ScriptedPeer : IDisposable
     private readonly Socket _socket;
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(int Piece, int Begin, int Length)> _requested = new();
     private int _unchoked;
     private int _messages;
     private int _keepAlives;
     private int _requests;
-    private readonly System.Collections.Concurrent.ConcurrentQueue<(int Piece, int Begin, int Length)> _requested = new();
 
     private ScriptedPeer(Socket socket)
     {
