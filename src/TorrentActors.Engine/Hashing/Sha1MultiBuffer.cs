@@ -202,6 +202,58 @@ internal static unsafe class Sha1MultiBuffer
         }
     }
 
+    /// <summary>
+    /// Messages of <c>totalLength</c> bytes fed <c>sliceLength</c> bytes at a time (a multiple of 64): every slice
+    /// but the last is appended, the last one finishes and writes the digests. Callers ask <see cref="Next"/> where
+    /// the next slice starts and how long it is, put each message's bytes for it somewhere, then <see cref="Feed"/>.
+    /// </summary>
+    public struct Sliced
+    {
+        private readonly long _totalLength;
+        private readonly int _sliceLength;
+        private State _state;
+        private long _done;
+        private bool _finished;
+
+        public Sliced(long totalLength, int sliceLength)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(totalLength);
+            if (sliceLength <= 0 || sliceLength % BlockLength != 0)
+            {
+                throw new ArgumentOutOfRangeException(nameof(sliceLength), sliceLength, "a slice is a positive multiple of 64 bytes");
+            }
+
+            _totalLength = totalLength;
+            _sliceLength = sliceLength;
+            Start(out _state);
+        }
+
+        /// <summary>The next slice's offset in each message and its length; false once the digests are written.</summary>
+        public readonly bool Next(out long offset, out int length)
+        {
+            offset = _done;
+            length = (int)Math.Min(_sliceLength, _totalLength - _done);
+            return !_finished;
+        }
+
+        /// <summary>Hashes the slice <see cref="Next"/> named, found at <paramref name="messages"/>; the last one fills <paramref name="digests"/>.</summary>
+        public void Feed(ReadOnlySpan<nint> messages, Span<byte> digests)
+        {
+            Next(out _, out var length);
+            if (_done + length < _totalLength)
+            {
+                Append(ref _state, messages, length);
+            }
+            else
+            {
+                Finish(ref _state, messages, length, _totalLength, digests);
+                _finished = true;
+            }
+
+            _done += length;
+        }
+    }
+
     /// <summary>The running state of up to 16 messages hashed together: H0 of each lane, then H1, ... H4.</summary>
     [InlineArray(5 * MaxLanes)]
     public struct State

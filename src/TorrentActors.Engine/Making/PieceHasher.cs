@@ -156,12 +156,11 @@ internal static class PieceHasher
             var inOneFile = start + (lanes * pieceLength) <= file.Offset + file.Length;
             var slice = TargetBatchBytes / lanes;
             Span<nint> messages = stackalloc nint[lanes];
-            Sha1MultiBuffer.Start(out var state);
+            var hash = new Sha1MultiBuffer.Sliced(pieceLength, slice);
             fixed (byte* scratch = buffer)
             {
-                for (long done = 0; done < pieceLength && !stop.IsCancellationRequested; done += slice)
+                while (!stop.IsCancellationRequested && hash.Next(out var done, out var length))
                 {
-                    var length = (int)Math.Min(slice, pieceLength - done);
                     var mapping = inOneFile ? open.Mapping(file) : null;
                     for (var lane = 0; lane < lanes; lane++)
                     {
@@ -177,15 +176,7 @@ internal static class PieceHasher
                         }
                     }
 
-                    if (done + length < pieceLength)
-                    {
-                        Sha1MultiBuffer.Append(ref state, messages, length);
-                    }
-                    else
-                    {
-                        Sha1MultiBuffer.Finish(ref state, messages, length, pieceLength, Pieces.AsSpan(firstPiece * HashLength, lanes * HashLength));
-                    }
-
+                    hash.Feed(messages, Pieces.AsSpan(firstPiece * HashLength, lanes * HashLength));
                     if (mapping is not null)
                     {
                         Interlocked.Add(ref _mappedBytes, lanes * length);

@@ -181,32 +181,25 @@ public sealed class TorrentStorage : IDisposable
             }
         }
 
-        var slice = Math.Min(pieceLength, GroupSliceBytes / lanes);
+        // Each lane's slice is whole 64-byte blocks; a piece shorter than one slice (of any length) is fed at once.
+        var slice = GroupSliceBytes / lanes;
         var buffer = ArrayPool<byte>.Shared.Rent(slice * lanes);
         try
         {
             Span<nint> messages = stackalloc nint[lanes];
             Span<byte> digests = stackalloc byte[lanes * Sha1MultiBuffer.DigestLength];
-            Sha1MultiBuffer.Start(out var state);
+            var hash = new Sha1MultiBuffer.Sliced(pieceLength, slice);
             fixed (byte* scratch = buffer)
             {
-                for (var done = 0; done < pieceLength; done += slice)
+                while (hash.Next(out var done, out var length))
                 {
-                    var length = Math.Min(slice, pieceLength - done);
                     for (var lane = 0; lane < lanes; lane++)
                     {
                         Read(((first + lane) * _torrent.PieceLength) + done, buffer.AsSpan(lane * slice, length));
                         messages[lane] = (nint)(scratch + (lane * slice));
                     }
 
-                    if (done + length < pieceLength)
-                    {
-                        Sha1MultiBuffer.Append(ref state, messages, length);
-                    }
-                    else
-                    {
-                        Sha1MultiBuffer.Finish(ref state, messages, length, pieceLength, digests);
-                    }
+                    hash.Feed(messages, digests);
                 }
             }
 

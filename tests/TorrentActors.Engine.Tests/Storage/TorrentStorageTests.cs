@@ -87,6 +87,18 @@ public sealed class TorrentStorageTests
         Assert.Equal(torrent.PieceCount - 2 - 4, grouped.TrueCount);
     }
 
+    [SkippableFact]
+    public void Verification_sixteen_pieces_at_a_time_takes_piece_lengths_that_are_not_whole_blocks()
+    {
+        Skip.If(Sha1MultiBuffer.LaneCount == 0, "this CPU has no multi-buffer SHA-1");
+        // 10,000-byte pieces: not a power of two nor whole 64-byte blocks, which BEP 3 allows.
+        var (data, torrent) = TestData.Create("odd", [("", 40 * 10_000)], 10_000);
+        using var _ = data;
+        using var storage = new TorrentStorage(torrent, data.Seed);
+
+        Assert.True(storage.Verify(2, Sha1MultiBuffer.LaneCount, CancellationToken.None).AllSet);
+    }
+
     [Fact]
     public void Paths_outside_the_folder_are_refused()
     {
