@@ -51,7 +51,7 @@ public sealed class VerifyScenario : IScenario
                     var watch = Stopwatch.StartNew();
                     var exit = MakeScenario.Run(aria2c, [
                         "--no-conf", "-V", "--seed-time=0", "--dir=" + folder, "--enable-dht=false", "--bt-enable-lpd=false",
-                        "--interface=127.0.0.1", "--listen-port=" + FreePort().ToString(CultureInfo.InvariantCulture),
+                        "--interface=127.0.0.1", "--listen-port=" + TransferScenario.FreeTcpPort().ToString(CultureInfo.InvariantCulture),
                         "--console-log-level=error", "--summary-interval=0", "--allow-overwrite=false", "--bt-tracker-connect-timeout=1",
                         "--bt-stop-timeout=1", torrentPath,
                     ]);
@@ -104,12 +104,5 @@ public sealed class VerifyScenario : IScenario
         var watch = Stopwatch.StartNew();
         action();
         return watch.Elapsed.TotalSeconds;
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
