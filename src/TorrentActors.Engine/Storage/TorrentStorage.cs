@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
 using TorrentActors.Engine.Hashing;
@@ -11,6 +12,9 @@ namespace TorrentActors.Engine.Storage;
 /// Maps a torrent's byte range onto its files under one folder (every path through
 /// <see cref="TorrentPaths.Resolve"/>), with positional reads and writes on cached handles.
 /// Files are created on first write; reading a missing file is a <see cref="FileNotFoundException"/>.
+/// Safe to use from many threads at once: each read or write holds the file's handle for the length of the call,
+/// and a handle that is replaced (a read-only one upgraded for a write) or closed is disposed only once the last
+/// call using it has returned.
 /// </summary>
 public sealed class TorrentStorage : IDisposable
 {
@@ -20,8 +24,7 @@ public sealed class TorrentStorage : IDisposable
     private readonly Torrent _torrent;
     private readonly string[] _paths;
     private readonly long[] _offsets;
-    private readonly SafeFileHandle?[] _handles;
-    private readonly bool[] _writable;
+    private readonly OpenFile?[] _open;
     private readonly object _sync = new();
     private bool _disposed;
 
@@ -31,8 +34,7 @@ public sealed class TorrentStorage : IDisposable
         Directory = Path.GetFullPath(directory);
         _paths = torrent.Files.Select(f => TorrentPaths.Resolve(Directory, f.PathComponents)).ToArray();
         _offsets = torrent.Files.Select(f => f.Offset).ToArray();
-        _handles = new SafeFileHandle?[_paths.Length];
-        _writable = new bool[_paths.Length];
+        _open = new OpenFile?[_paths.Length];
     }
 
     public string Directory { get; }
@@ -51,7 +53,16 @@ public sealed class TorrentStorage : IDisposable
             var run = (int)Math.Min(data.Length - done, _torrent.Files[file].Length - inFile);
             if (run > 0)
             {
-                RandomAccess.Write(Handle(file, write: true), data.Slice(done, run), inFile);
+                var open = Acquire(file, write: true);
+                try
+                {
+                    RandomAccess.Write(open.Handle, data.Slice(done, run), inFile);
+                }
+                finally
+                {
+                    Release(open);
+                }
+
                 done += run;
             }
 
@@ -75,7 +86,17 @@ public sealed class TorrentStorage : IDisposable
                 continue;
             }
 
-            var read = RandomAccess.Read(Handle(file, write: false), destination.Slice(done, run), inFile);
+            int read;
+            var open = Acquire(file, write: false);
+            try
+            {
+                read = RandomAccess.Read(open.Handle, destination.Slice(done, run), inFile);
+            }
+            finally
+            {
+                Release(open);
+            }
+
             if (read == 0)
             {
                 throw new EndOfStreamException($"'{_paths[file]}' ends before offset {inFile}");
@@ -127,7 +148,9 @@ public sealed class TorrentStorage : IDisposable
     }
 
     /// <summary>
-    /// Hashes every piece whose data is present, in parallel; returns the pieces that match. Where the CPU has
+    /// Hashes every piece whose data is present, in parallel; returns the pieces that match. A file that is there but
+    /// cannot be read throws its own exception (an <see cref="IOException"/> or <see cref="UnauthorizedAccessException"/>),
+    /// not an <see cref="AggregateException"/>. Where the CPU has
     /// multi-buffer SHA-1 worth using (<see cref="Sha1MultiBuffer.PreferredLaneCount"/>), whole pieces are checked
     /// 16 at a time, about 2.5 times as fast per core as one by one.
     /// </summary>
@@ -140,20 +163,29 @@ public sealed class TorrentStorage : IDisposable
         var group = Math.Max(1, lanes);
         var results = new bool[_torrent.PieceCount];
         var groups = (_torrent.PieceCount + group - 1) / group;
-        Parallel.For(0, groups, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellationToken }, g =>
+        try
         {
-            var first = g * group;
-            var count = Math.Min(group, _torrent.PieceCount - first);
-            if (count > 1 && count == lanes && TryVerifyGroup(first, lanes, results))
+            Parallel.For(0, groups, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, parallelism), CancellationToken = cancellationToken }, g =>
             {
-                return;
-            }
+                var first = g * group;
+                var count = Math.Min(group, _torrent.PieceCount - first);
+                if (count > 1 && count == lanes && TryVerifyGroup(first, lanes, results))
+                {
+                    return;
+                }
 
-            for (var piece = first; piece < first + count; piece++)
-            {
-                results[piece] = VerifyPiece(piece);
-            }
-        });
+                for (var piece = first; piece < first + count; piece++)
+                {
+                    results[piece] = VerifyPiece(piece);
+                }
+            });
+        }
+        catch (AggregateException e)
+        {
+            // Callers sort errors by type (an unreadable file is an IOException): give them the first real one.
+            ExceptionDispatchInfo.Capture(e.Flatten().InnerExceptions[0]).Throw();
+            throw;
+        }
 
         var have = new BitField(_torrent.PieceCount);
         for (var i = 0; i < results.Length; i++)
@@ -269,16 +301,18 @@ public sealed class TorrentStorage : IDisposable
         }
     }
 
-    /// <summary>Closes all handles (they reopen on demand).</summary>
+    /// <summary>Closes all handles (they reopen on demand); one that a call is using closes when that call returns.</summary>
     public void CloseHandles()
     {
         lock (_sync)
         {
-            for (var i = 0; i < _handles.Length; i++)
+            for (var i = 0; i < _open.Length; i++)
             {
-                _handles[i]?.Dispose();
-                _handles[i] = null;
-                _writable[i] = false;
+                if (_open[i] is { } open)
+                {
+                    Retire(open);
+                    _open[i] = null;
+                }
             }
         }
     }
@@ -293,31 +327,66 @@ public sealed class TorrentStorage : IDisposable
         CloseHandles();
     }
 
-    private SafeFileHandle Handle(int file, bool write)
+    /// <summary>The open handle of <paramref name="file"/> (writable when asked), counted as in use until <see cref="Release"/>.</summary>
+    private OpenFile Acquire(int file, bool write)
     {
         lock (_sync)
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            var handle = _handles[file];
-            if (handle is not null && (_writable[file] || !write))
+            var open = _open[file];
+            if (open is null || (write && !open.Writable))
             {
-                return handle;
+                var opened = write ? OpenForWriting(_paths[file]) : File.OpenHandle(_paths[file], FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
+                if (open is not null)
+                {
+                    Retire(open);
+                }
+
+                open = _open[file] = new OpenFile(opened, write);
             }
 
-            if (write)
-            {
-                System.IO.Directory.CreateDirectory(Path.GetDirectoryName(_paths[file])!);
-                var opened = File.OpenHandle(_paths[file], FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
-                handle?.Dispose();
-                _handles[file] = opened;
-                _writable[file] = true;
-                return opened;
-            }
-
-            var readOnly = File.OpenHandle(_paths[file], FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete);
-            _handles[file] = readOnly;
-            return readOnly;
+            open.Users++;
+            return open;
         }
+    }
+
+    private void Release(OpenFile open)
+    {
+        lock (_sync)
+        {
+            if (--open.Users == 0 && open.Retired)
+            {
+                open.Handle.Dispose();
+            }
+        }
+    }
+
+    /// <summary>No call gets <paramref name="open"/> any more; it is disposed now, or when the last call using it returns.</summary>
+    private static void Retire(OpenFile open)
+    {
+        open.Retired = true;
+        if (open.Users == 0)
+        {
+            open.Handle.Dispose();
+        }
+    }
+
+    private static SafeFileHandle OpenForWriting(string path)
+    {
+        System.IO.Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        return File.OpenHandle(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.ReadWrite | FileShare.Delete);
+    }
+
+    /// <summary>A file's handle with the count of calls using it; guarded by the storage's lock.</summary>
+    private sealed class OpenFile(SafeFileHandle handle, bool writable)
+    {
+        public SafeFileHandle Handle { get; } = handle;
+
+        public bool Writable { get; } = writable;
+
+        public int Users { get; set; }
+
+        public bool Retired { get; set; }
     }
 
     /// <summary>Splits [offset, offset+length) into (file, offset in file, offset in buffer, length) runs, skipping empty files.</summary>

@@ -116,4 +116,53 @@ public sealed class TorrentStorageTests
         Assert.False(storage.VerifyPiece(0));
         Assert.False(File.Exists(Path.Combine(data.Root, "empty", "m")));
     }
+    [Fact]
+    public async Task A_read_is_never_cut_off_by_a_write_that_reopens_the_file_or_by_closing_the_handles()
+    {
+        var (data, torrent) = TestData.Create("shared.bin", [("", 64 * 1024)], 16 * 1024);
+        using var _ = data;
+        using var storage = new TorrentStorage(torrent, data.Seed);
+        var block = new byte[16 * 1024];
+        storage.Read(0, block);
+        var expected = block.ToArray();
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(3));
+        var failures = new List<Exception>();
+
+        // Readers (as uploads do, outside any session lock) while the handle is upgraded to a writable one and
+        // dropped again, over and over.
+        var readers = Enumerable.Range(0, 2).Select(_ => Task.Run(() =>
+        {
+            var mine = new byte[16 * 1024];
+            while (!stop.IsCancellationRequested)
+            {
+                try
+                {
+                    storage.Read(16 * 1024, mine);
+                }
+                catch (Exception e)
+                {
+                    lock (failures)
+                    {
+                        failures.Add(e);
+                    }
+
+                    return;
+                }
+            }
+        })).ToArray();
+        var rounds = 0;
+        while (!stop.IsCancellationRequested && rounds < 200_000)
+        {
+            storage.CloseHandles();
+            storage.Read(0, block);
+            storage.Write(0, expected);
+            rounds++;
+        }
+
+        await Task.WhenAll(readers);
+        lock (failures)
+        {
+            Assert.True(failures.Count == 0, $"after {rounds} rounds: {string.Join("; ", failures.Select(f => f.GetType().Name + ": " + f.Message))}");
+        }
+    }
 }
