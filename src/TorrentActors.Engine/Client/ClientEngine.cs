@@ -17,9 +17,9 @@ namespace TorrentActors.Engine.Client;
 public sealed partial class ClientEngine : ITorrentEngine
 {
     private readonly ConcurrentDictionary<InfoHash, TorrentSession> _sessions = new();
-    private int _disposed;
     private readonly ILogger _logger;
     private readonly CancellationTokenSource _stopping = new();
+    private int _disposed;
     private Socket? _listener;
     private Task? _acceptLoop;
     private int _connections;
@@ -163,15 +163,16 @@ public sealed partial class ClientEngine : ITorrentEngine
         var handedOver = false;
         try
         {
-            var handshake = await connection.ReadHandshakeAsync(Settings.HandshakeTimeout).ConfigureAwait(false);
-            if (!_sessions.TryGetValue(handshake.InfoHash, out var session) || !session.IsRunning)
+            var handshake = await connection.ReadHandshakeAsync(Settings.HandshakeTimeout, _stopping.Token).ConfigureAwait(false);
+            var run = _sessions.TryGetValue(handshake.InfoHash, out var session) ? session.TryAccept(connection, handshake) : null;
+            if (run is null)
             {
                 Log.UnknownTorrent(_logger, remote.ToString(), handshake.InfoHash.ToHex());
                 return;
             }
 
             handedOver = true;
-            await session.AcceptAsync(connection, handshake).ConfigureAwait(false);
+            await run.ConfigureAwait(false);
         }
         catch (Exception e) when (e is PeerProtocolException or SocketException or IOException or OperationCanceledException)
         {

@@ -4,6 +4,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Threading.Channels;
 using TorrentActors.Engine.PeerWire;
+using TorrentActors.Engine.Picking;
 
 namespace TorrentActors.Engine.Client;
 
@@ -12,7 +13,9 @@ internal readonly record struct Outgoing(PeerMessageKind Kind, int Index = 0, in
 
 /// <summary>
 /// One peer connection: the socket with its pipes, the send queue and the per-peer protocol state.
-/// The owning <see cref="TorrentSession"/> reads and writes the state under its lock.
+/// The owning session's parts read and write the protocol state under the session's lock; the writer task reads
+/// only what is marked as shared with it (the counters it updates with <see cref="Interlocked"/>, the cancel set
+/// under its own lock, the choke flag read without a lock).
 /// </summary>
 internal sealed class PeerConnection : IAsyncDisposable
 {
@@ -92,18 +95,19 @@ internal sealed class PeerConnection : IAsyncDisposable
 
     public long LastBlock;
 
-    // Byte counters (payload only) and smoothed rates, updated by the session tick.
+    // Byte counters (payload only): Downloaded under the session's lock, Uploaded by the writer (Interlocked).
     public long Downloaded;
 
     public long Uploaded;
 
-    public long DownloadRate { get; set; }
+    // Smoothed rates, sampled by the session's tick.
+    public RateMeter DownloadMeter;
 
-    public long UploadRate { get; set; }
+    public RateMeter UploadMeter;
 
-    public long LastDownloaded { get; set; }
+    public long DownloadRate => DownloadMeter.Rate;
 
-    public long LastUploaded { get; set; }
+    public long UploadRate => UploadMeter.Rate;
 
     /// <summary>Most messages that may wait in the send queue; a peer that stops reading is dropped past this.</summary>
     public int MaxQueued { get; set; } = 8192;
@@ -128,10 +132,10 @@ internal sealed class PeerConnection : IAsyncDisposable
         await Writer.FlushAsync(Closed).ConfigureAwait(false);
     }
 
-    /// <summary>Reads the 68-byte handshake, bounded by <paramref name="timeout"/>.</summary>
-    public async Task<Handshake> ReadHandshakeAsync(TimeSpan timeout)
+    /// <summary>Reads the 68-byte handshake, bounded by <paramref name="timeout"/> (and <paramref name="cancellationToken"/>).</summary>
+    public async Task<Handshake> ReadHandshakeAsync(TimeSpan timeout, CancellationToken cancellationToken = default)
     {
-        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Closed);
+        using var cts = CancellationTokenSource.CreateLinkedTokenSource(Closed, cancellationToken);
         cts.CancelAfter(timeout);
         while (true)
         {

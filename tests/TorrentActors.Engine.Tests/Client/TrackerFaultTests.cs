@@ -44,7 +44,7 @@ public sealed class TrackerFaultTests
         return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
-    private static Torrent WithTracker(Torrent torrent, string url)
+    internal static Torrent WithTracker(Torrent torrent, string url)
     {
         var buffer = new ArrayBufferWriter<byte>();
         var writer = new BencodeWriter(buffer);
