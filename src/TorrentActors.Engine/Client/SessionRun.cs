@@ -27,7 +27,7 @@ internal sealed partial class SessionRun : IAsyncDisposable
     private readonly UploadChoking _choking;
     private readonly PieceCompletion _completion;
     private readonly PeerProtocol _protocol;
-    private readonly CancellationTokenSource _cancellation = new();
+    private readonly CancellationTokenSource _cancellation = new(); // no timer: nothing to dispose, and its token stays readable after the run
     private readonly Lock _tasksGate = new();
     private readonly HashSet<Task> _tasks = new();
     private TrackerAnnouncer? _announcer;
@@ -316,6 +316,7 @@ internal sealed partial class SessionRun : IAsyncDisposable
     {
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
         var last = Environment.TickCount64;
+        _session.CountTickLoop(+1);
         try
         {
             while (await timer.WaitForNextTickAsync(cancellationToken).ConfigureAwait(false))
@@ -329,6 +330,10 @@ internal sealed partial class SessionRun : IAsyncDisposable
         catch (OperationCanceledException)
         {
             Log.TickStopped(_swarm.Logger, _swarm.InfoHashHex);
+        }
+        finally
+        {
+            _session.CountTickLoop(-1);
         }
     }
 
@@ -426,7 +431,7 @@ internal sealed partial class SessionRun : IAsyncDisposable
             _completion.Discard();
         }
 
-        _cancellation.Dispose();
+        _session.CountRun(-1);
     }
 
     /// <summary>Waits until every tracked task has ended (tasks started meanwhile included), at most <see cref="DrainTimeout"/>.</summary>

@@ -41,6 +41,8 @@ public sealed partial class TorrentSession : ITorrentSession
     private SessionRun? _run;
     private Task? _failedRunEnding;
     private TorrentStatus? _lastRaised;
+    private int _liveRuns;
+    private int _liveTickLoops;
 
     internal TorrentSession(ClientEngine engine, Torrent torrent, TorrentSessionOptions options, ILogger? logger)
     {
@@ -113,6 +115,16 @@ public sealed partial class TorrentSession : ITorrentSession
             }
         }
     }
+
+    /// <summary>Runs made and not yet ended (for tests: at most one, plus a failed one while it ends).</summary>
+    internal int LiveRuns => Volatile.Read(ref _liveRuns);
+
+    /// <summary>Tick loops running (for tests: one while running, none otherwise).</summary>
+    internal int LiveTickLoops => Volatile.Read(ref _liveTickLoops);
+
+    internal void CountRun(int change) => Interlocked.Add(ref _liveRuns, change);
+
+    internal void CountTickLoop(int change) => Interlocked.Add(ref _liveTickLoops, change);
 
     /// <summary>Why the last tracker announce of this run failed (null after a success, without trackers, or when not running).</summary>
     public string? TrackerError
@@ -292,7 +304,7 @@ public sealed partial class TorrentSession : ITorrentSession
             _state = TorrentState.Error;
             _error = reason;
             var previous = _failedRunEnding ?? Task.CompletedTask;
-            _failedRunEnding = Task.WhenAll(previous, run.DisposeAsync("session error"));
+            _failedRunEnding = Task.WhenAll(previous, EndFailedAsync(run));
         }
 
         Log.SessionFailed(_logger, InfoHash.ToHex(), reason);
@@ -350,8 +362,11 @@ public sealed partial class TorrentSession : ITorrentSession
         return all;
     }
 
-    private SessionRun NewRun(PiecePicker picker) =>
-        new(this, _engine, new Swarm(Torrent, _settings, _sync, picker, _totals, _logger), _peerSet, _storage);
+    private SessionRun NewRun(PiecePicker picker)
+    {
+        CountRun(+1);
+        return new(this, _engine, new Swarm(Torrent, _settings, _sync, picker, _totals, _logger), _peerSet, _storage);
+    }
 
     /// <summary>Under the lock: the run's picker, given the pieces we <paramref name="have"/>, becomes the session's, and the run begins to download or seed.</summary>
     private void GoLive(SessionRun run, BitField have)
@@ -417,6 +432,13 @@ public sealed partial class TorrentSession : ITorrentSession
         }
 
         RaiseIfChanged();
+    }
+
+    /// <summary>A failed run ends like a stopped one, files closed (a failing disk may be mended before the next start).</summary>
+    private async Task EndFailedAsync(SessionRun run)
+    {
+        await run.DisposeAsync("session error").ConfigureAwait(false);
+        _storage.CloseHandles();
     }
 
     /// <summary>Waits for the end of a run that failed (called inside the gate).</summary>

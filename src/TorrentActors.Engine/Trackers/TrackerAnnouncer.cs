@@ -25,6 +25,7 @@ public sealed class TrackerAnnouncer : IAsyncDisposable
     private Task? _stop;
     private bool _stopping;
     private bool _announcedOnce;
+    private bool _startedInFlight;
     private bool _completedRequested;
     private bool _completedSent;
     private int _failures;
@@ -128,7 +129,7 @@ public sealed class TrackerAnnouncer : IAsyncDisposable
     }
 
     /// <summary>
-    /// Ends the loop and, if any announce got through, tells the tracker 'stopped' (waiting at most <see cref="StopTimeout"/>).
+    /// Ends the loop and, if any announce got through (or the first was under way), tells the tracker 'stopped' (waiting at most <see cref="StopTimeout"/>).
     /// Errors are kept in <see cref="LastError"/>. Later calls return the same task.
     /// </summary>
     public Task StopAsync(CancellationToken cancellationToken)
@@ -167,7 +168,7 @@ public sealed class TrackerAnnouncer : IAsyncDisposable
         bool announced;
         lock (_gate)
         {
-            announced = _announcedOnce;
+            announced = _announcedOnce || _startedInFlight;
             _nextAnnounce = null;
         }
 
@@ -210,6 +211,9 @@ public sealed class TrackerAnnouncer : IAsyncDisposable
                 next = !_announcedOnce ? AnnounceEvent.Started
                     : _completedRequested && !_completedSent ? AnnounceEvent.Completed
                     : AnnounceEvent.None;
+
+                // A 'started' cut short by the stop may have reached the tracker: it gets its 'stopped' too.
+                _startedInFlight = next == AnnounceEvent.Started;
             }
 
             TimeSpan delay;
@@ -237,6 +241,7 @@ public sealed class TrackerAnnouncer : IAsyncDisposable
                 lock (_gate)
                 {
                     failures = ++_failures;
+                    _startedInFlight = false;
                 }
 
                 RecordError(e.Message);
@@ -287,6 +292,7 @@ public sealed class TrackerAnnouncer : IAsyncDisposable
         lock (_gate)
         {
             _announcedOnce = true;
+            _startedInFlight = false;
             _failures = 0;
             _lastError = null;
             _lastResponse = response;
