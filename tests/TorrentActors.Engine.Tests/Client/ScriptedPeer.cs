@@ -16,6 +16,10 @@ internal sealed class ScriptedPeer : IDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly System.Collections.Concurrent.ConcurrentQueue<(int Piece, int Begin, int Length)> _requested = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<PeerMessageKind?> _kinds = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(PeerMessageKind Kind, int Piece, int Begin, int Length)> _answers = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(int Piece, int Begin, byte[] Data)> _blocks = new();
+    private readonly System.Collections.Concurrent.ConcurrentQueue<int> _haves = new();
     private int _unchoked;
     private int _messages;
     private int _keepAlives;
@@ -36,6 +40,26 @@ internal sealed class ScriptedPeer : IDisposable
 
     /// <summary>Every request the engine sent, in order.</summary>
     public IReadOnlyList<(int Piece, int Begin, int Length)> Requested => [.. _requested];
+
+    /// <summary>The kind of every message the engine sent, in order (null: keep-alive).</summary>
+    public IReadOnlyList<PeerMessageKind?> Kinds => [.. _kinds];
+
+    /// <summary>Every reject the engine sent, in order.</summary>
+    public IReadOnlyList<(PeerMessageKind Kind, int Piece, int Begin, int Length)> Rejected => [.. _answers];
+
+    /// <summary>Every block the engine sent, with its data.</summary>
+    public IReadOnlyList<(int Piece, int Begin, byte[] Data)> Blocks => [.. _blocks];
+
+    /// <summary>Every piece the engine said it has (have messages).</summary>
+    public IReadOnlyList<int> Haves => [.. _haves];
+
+    /// <summary>Sends a request for a block.</summary>
+    public async Task SendRequestAsync(int piece, int begin, int length)
+    {
+        var message = new byte[17];
+        PeerMessageWriter.WriteRequest(message, piece, begin, length, PeerMessageKind.Request);
+        await SendRawAsync(message);
+    }
 
     /// <summary>Completes when the engine closes the connection (or the test disposes the peer).</summary>
     public Task Closed => _closed.Task;
@@ -151,8 +175,19 @@ internal sealed class ScriptedPeer : IDisposable
     private void Record(PeerMessageKind? kind, ReadOnlySpan<byte> message)
     {
         Interlocked.Increment(ref _messages);
+        _kinds.Enqueue(kind);
         switch (kind)
         {
+            case PeerMessageKind.Reject when message.Length == 13:
+                _answers.Enqueue((PeerMessageKind.Reject, BinaryPrimitives.ReadInt32BigEndian(message[1..]), BinaryPrimitives.ReadInt32BigEndian(message[5..]),
+                    BinaryPrimitives.ReadInt32BigEndian(message[9..])));
+                break;
+            case PeerMessageKind.Piece when message.Length >= 9:
+                _blocks.Enqueue((BinaryPrimitives.ReadInt32BigEndian(message[1..]), BinaryPrimitives.ReadInt32BigEndian(message[5..]), message[9..].ToArray()));
+                break;
+            case PeerMessageKind.Have when message.Length == 5:
+                _haves.Enqueue(BinaryPrimitives.ReadInt32BigEndian(message[1..]));
+                break;
             case null:
                 Interlocked.Increment(ref _keepAlives);
                 break;
