@@ -5,7 +5,10 @@ namespace TorrentActors.Engine.Client;
 /// <summary>Settings of one <see cref="ClientEngine"/>; defaults are safe for tests (loopback, any port).</summary>
 public sealed record EngineSettings
 {
-    /// <summary>Address the listening socket binds to (and outgoing connections bind from when not Any).</summary>
+    /// <summary>
+    /// Address the listening socket binds to. Outgoing connections are not bound to it: the system chooses their
+    /// source address by its routes, so a node listening on loopback can still dial peers elsewhere.
+    /// </summary>
     public IPAddress ListenAddress { get; init; } = IPAddress.Loopback;
 
     /// <summary>0 = let the system choose; see <see cref="ITorrentEngine.ListenEndPoint"/>.</summary>

@@ -40,8 +40,10 @@ public interface ITorrentSession
 }
 
 /// <summary>
-/// The node's BitTorrent engine: owns the listening socket (one port for all torrents),
-/// global connection limits, disk I/O and hashing workers.
+/// The node's BitTorrent engine: owns the listening socket (one port for all torrents) and the global connection
+/// limit, and holds one session per torrent. Disk I/O and hashing are each session's own: a session checks its data
+/// at start on <see cref="EngineSettings.HashingParallelism"/> threads, and hashes and writes finished pieces on the
+/// thread pool.
 /// </summary>
 public interface ITorrentEngine : IAsyncDisposable
 {

@@ -69,25 +69,13 @@ public sealed partial class TorrentSession : ITorrentSession
     /// <summary>Payload bytes sent to peers.</summary>
     public long Uploaded
     {
-        get
-        {
-            lock (_sync)
-            {
-                return _totals.UploadedByClosed + (_run?.Swarm.UploadedByConnected() ?? 0);
-            }
-        }
+        get { lock (_sync) { return _totals.UploadedByClosed + (_run?.Swarm.UploadedByConnected() ?? 0); } }
     }
 
     /// <summary>Peers banned for sending data that failed its hash.</summary>
     public int BannedPeerCount
     {
-        get
-        {
-            lock (_sync)
-            {
-                return _peerSet.BannedCount;
-            }
-        }
+        get { lock (_sync) { return _peerSet.BannedCount; } }
     }
 
     /// <summary>Bytes still missing (for the tracker's <c>left</c>).</summary>
@@ -95,25 +83,7 @@ public sealed partial class TorrentSession : ITorrentSession
 
     public TorrentStatus Status
     {
-        get
-        {
-            lock (_sync)
-            {
-                return StatusLocked();
-            }
-        }
-    }
-
-    /// <summary>Downloading or seeding: peers are let in.</summary>
-    internal bool IsRunning
-    {
-        get
-        {
-            lock (_sync)
-            {
-                return _run?.IsActive == true;
-            }
-        }
+        get { lock (_sync) { return StatusLocked(); } }
     }
 
     /// <summary>Runs made and not yet ended (for tests: at most one, plus a failed one while it ends).</summary>
@@ -129,13 +99,7 @@ public sealed partial class TorrentSession : ITorrentSession
     /// <summary>Why the last tracker announce of this run failed (null after a success, without trackers, or when not running).</summary>
     public string? TrackerError
     {
-        get
-        {
-            lock (_sync)
-            {
-                return _run?.Announcer?.LastError;
-            }
-        }
+        get { lock (_sync) { return _run?.Announcer?.LastError; } }
     }
 
     public async Task StartAsync(CancellationToken cancellationToken = default)
@@ -459,23 +423,8 @@ public sealed partial class TorrentSession : ITorrentSession
 
     private TorrentStatus StatusLocked()
     {
-        var have = _picker.Have;
-        long verified;
-        if (have.AllSet)
-        {
-            verified = Torrent.TotalLength;
-        }
-        else
-        {
-            var last = Torrent.PieceCount - 1;
-            verified = (long)have.TrueCount * Torrent.PieceLength;
-            if (last >= 0 && have[last])
-            {
-                verified -= Torrent.PieceLength - Torrent.GetPieceSize(last);
-            }
-        }
-
-        var progress = Torrent.TotalLength == 0 ? (have.AllSet ? 1 : 0) : (double)verified / Torrent.TotalLength;
+        var verified = _picker.VerifiedBytes;
+        var progress = Torrent.TotalLength == 0 ? (_picker.IsComplete ? 1 : 0) : (double)verified / Torrent.TotalLength;
         var swarm = _run?.Swarm;
         return new TorrentStatus(_state, progress, verified, swarm?.DownloadRate ?? 0, swarm?.UploadRate ?? 0, swarm?.Peers.Count ?? 0, _error);
     }

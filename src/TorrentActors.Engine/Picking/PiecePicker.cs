@@ -52,6 +52,22 @@ public sealed class PiecePicker
 
     public bool IsComplete => Have.AllSet;
 
+    /// <summary>Bytes in the pieces we have (the last piece counted at its own size).</summary>
+    public long VerifiedBytes
+    {
+        get
+        {
+            if (Have.AllSet)
+            {
+                return _totalLength;
+            }
+
+            var last = PieceCount - 1;
+            var bytes = (long)Have.TrueCount * _pieceLength;
+            return last >= 0 && Have[last] ? bytes - (_pieceLength - PieceSize(last)) : bytes;
+        }
+    }
+
     public int PartialCount => _partial.Count;
 
     public IEnumerable<int> PartialPieces => _partial.Keys;
