@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Net.Http;
+using TorrentActors.Engine.Making;
 using TorrentActors.Engine.Metainfo;
 
 namespace TorrentActors.Actors.Fetching;
@@ -37,11 +38,23 @@ public static class TorrentFetching
         }
     }
 
+    /// <summary>
+    /// Reads a .torrent file. Only a regular file (or a link to one) is opened: a folder, FIFO, socket or device is
+    /// refused at once, as the maker skips them, since opening a FIFO without a writer would block this read forever.
+    /// </summary>
     public static async Task<Torrent> ReadFileAsync(string path, long maxBytes, CancellationToken cancellationToken = default)
     {
-        if (Directory.Exists(path))
+        var refused = FileKind.TypeOf(path, followLinks: true) switch
         {
-            throw new InvalidDataException("a folder, not a .torrent file");
+            FileType.Directory => "a folder",
+            FileType.Fifo => "a FIFO",
+            FileType.Socket => "a socket",
+            FileType.Device => "a device",
+            _ => null, // a regular file, or one whose type is unknown or missing: opening it tells
+        };
+        if (refused is not null)
+        {
+            throw new InvalidDataException($"{refused}, not a .torrent file");
         }
 
         await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1, FileOptions.Asynchronous);

@@ -11,7 +11,10 @@ namespace TorrentActors.Engine.Trackers;
 /// <summary>
 /// HTTP(S) tracker protocol (BEP 3, compact peers BEP 23, IPv6 peers BEP 7, scrape convention).
 /// The query is built by hand because <c>info_hash</c> and <c>peer_id</c> are raw bytes, percent-encoded one by one.
-/// Replies are read up to <see cref="MaxResponseBytes"/> within <see cref="Timeout"/>.
+/// Replies are read up to <see cref="MaxResponseBytes"/> within <see cref="Timeout"/>; redirects are followed by hand,
+/// to http(s) URLs only, never in a loop, at most <see cref="MaxRedirects"/>. Every way a request can fail (name,
+/// connection, timeout, HTTP status, redirect, a body that does not decompress, is too big or is not bencode, a
+/// <c>failure reason</c>) ends as one <see cref="TrackerException"/> with its <see cref="TrackerFailureKind"/>.
 /// </summary>
 public sealed class HttpTrackerClient : ITrackerClient
 {
@@ -36,6 +39,9 @@ public sealed class HttpTrackerClient : ITrackerClient
     /// <summary>How long one request may take, from sending to the last byte of the reply.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>How many redirects (to http or https URLs only, never back to one already visited) one request follows.</summary>
+    public int MaxRedirects { get; init; } = 3;
+
     /// <summary>Replies longer than this are refused before they are buffered.</summary>
     public int MaxResponseBytes { get; init; } = DefaultMaxResponseBytes;
 
@@ -49,8 +55,7 @@ public sealed class HttpTrackerClient : ITrackerClient
             PooledConnectionIdleTimeout = TimeSpan.FromSeconds(30),
             ConnectTimeout = TimeSpan.FromSeconds(10),
             AutomaticDecompression = DecompressionMethods.All,
-            AllowAutoRedirect = true,
-            MaxAutomaticRedirections = 3,
+            AllowAutoRedirect = false, // followed by hand, so that each target is checked (see MaxRedirects)
             MaxResponseHeadersLength = 64, // KiB
         };
         var client = new HttpClient(handler) { Timeout = System.Threading.Timeout.InfiniteTimeSpan };
@@ -62,7 +67,7 @@ public sealed class HttpTrackerClient : ITrackerClient
     {
         var idKey = (tracker.AbsoluteUri, request.InfoHash);
         _trackerIds.TryGetValue(idKey, out var trackerId);
-        var uri = new Uri(BuildAnnounceUri(tracker, request, _key, trackerId));
+        var uri = ToUri(BuildAnnounceUri(tracker, request, _key, trackerId), tracker);
         var body = await GetAsync(uri, cancellationToken).ConfigureAwait(false);
         var response = ParseAnnounceResponse(body);
 
@@ -82,10 +87,10 @@ public sealed class HttpTrackerClient : ITrackerClient
     {
         if (!TryGetScrapeUri(tracker, out var scrape))
         {
-            throw new TrackerException($"Tracker {tracker} does not support scrape: its last path segment is not 'announce'.");
+            throw new TrackerException(TrackerFailureKind.BadUrl, $"Tracker {tracker} does not support scrape: its last path segment is not 'announce'.");
         }
 
-        var uri = new Uri(BuildScrapeUri(scrape, infoHashes));
+        var uri = ToUri(BuildScrapeUri(scrape, infoHashes), tracker);
         var body = await GetAsync(uri, cancellationToken).ConfigureAwait(false);
         return ParseScrapeResponse(body);
     }
@@ -220,7 +225,7 @@ public sealed class HttpTrackerClient : ITrackerClient
         ThrowIfFailure(root);
         if (!root.TryGet<BDictionary>("files", out var files))
         {
-            throw new TrackerException("Tracker scrape reply has no 'files' dictionary.");
+            throw new TrackerException(TrackerFailureKind.BadReply, "Tracker scrape reply has no 'files' dictionary.");
         }
 
         var result = new Dictionary<InfoHash, ScrapeEntry>();
@@ -278,7 +283,7 @@ public sealed class HttpTrackerClient : ITrackerClient
     {
         if (body.IsEmpty)
         {
-            throw new TrackerException("Tracker sent an empty reply.");
+            throw new TrackerException(TrackerFailureKind.BadReply, "Tracker sent an empty reply.");
         }
 
         try
@@ -287,7 +292,7 @@ public sealed class HttpTrackerClient : ITrackerClient
         }
         catch (BencodeException e)
         {
-            throw new TrackerException($"Tracker reply is not a bencoded dictionary: {e.Message}", e);
+            throw new TrackerException(TrackerFailureKind.BadReply, $"Tracker reply is not a bencoded dictionary: {e.Message}", e);
         }
     }
 
@@ -295,7 +300,7 @@ public sealed class HttpTrackerClient : ITrackerClient
     {
         if (root.TryGet<BString>("failure reason", out var reason))
         {
-            throw new TrackerException($"Tracker refused: {reason.Text}") { IsTrackerFailure = true };
+            throw new TrackerException(TrackerFailureKind.Refused, $"Tracker refused: {reason.Text}");
         }
     }
 
@@ -335,57 +340,147 @@ public sealed class HttpTrackerClient : ITrackerClient
         }
     }
 
+    private static Uri ToUri(string text, Uri tracker) =>
+        Uri.TryCreate(text, UriKind.Absolute, out var uri)
+            ? uri
+            : throw new TrackerException(TrackerFailureKind.BadUrl, $"Tracker URL '{tracker.OriginalString}' does not make a valid request URL.");
+
+    /// <summary>
+    /// One GET within <see cref="Timeout"/>, following at most <see cref="MaxRedirects"/> redirects to http(s) URLs.
+    /// Every way it can fail ends as a <see cref="TrackerException"/>; only the caller's cancellation passes as such.
+    /// </summary>
     private async Task<ReadOnlyMemory<byte>> GetAsync(Uri uri, CancellationToken cancellationToken)
     {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(Timeout);
         var where = uri.GetLeftPart(UriPartial.Path);
-        for (var attempt = 1; ; attempt++)
+        try
         {
-            try
+            var visited = new HashSet<string>(StringComparer.Ordinal) { uri.AbsoluteUri };
+            for (var redirects = 0; ; redirects++)
             {
-                return await GetOnceAsync(uri, where, timeout.Token).ConfigureAwait(false);
+                var reply = await GetWithOneRetryAsync(uri, where, timeout.Token).ConfigureAwait(false);
+                if (reply.RedirectTo is not { } location)
+                {
+                    return reply.Body;
+                }
+
+                if (redirects == MaxRedirects)
+                {
+                    throw new TrackerException(TrackerFailureKind.BadReply, $"Tracker {where} redirected more than {MaxRedirects} times.");
+                }
+
+                uri = ResolveRedirect(uri, location, where);
+                if (!visited.Add(uri.AbsoluteUri))
+                {
+                    throw new TrackerException(TrackerFailureKind.BadReply, $"Tracker {where} redirects in a loop (back to {uri.GetLeftPart(UriPartial.Path)}).");
+                }
             }
-            catch (Exception e) when (attempt < 2 && IsResetBeforeReply(e) && !timeout.IsCancellationRequested)
-            {
-                // The connection was dropped before any reply (seen with opentracker under load): one fresh try.
-            }
-            catch (OperationCanceledException e) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new TrackerException($"Tracker {where} did not answer within {Timeout.TotalSeconds:0.#} s.", e);
-            }
-            catch (Exception e) when (e is HttpRequestException or IOException or SocketException)
-            {
-                throw new TrackerException($"Could not reach tracker {where}: {Describe(e)}", e);
-            }
+        }
+        catch (Exception e) when (e is not TrackerException && !cancellationToken.IsCancellationRequested)
+        {
+            throw Classify(e, where, timeout.IsCancellationRequested);
         }
     }
 
-    private async Task<ReadOnlyMemory<byte>> GetOnceAsync(Uri uri, string where, CancellationToken cancellationToken)
+    /// <summary>A Location header made absolute against the URL that sent it; only http and https are followed.</summary>
+    private static Uri ResolveRedirect(Uri from, string? location, string where)
+    {
+        if (string.IsNullOrWhiteSpace(location) || !Uri.TryCreate(from, location.Trim(), out var target))
+        {
+            throw new TrackerException(TrackerFailureKind.BadReply, $"Tracker {where} redirected to '{location}', which is not a URL.");
+        }
+
+        if (target.Scheme != Uri.UriSchemeHttp && target.Scheme != Uri.UriSchemeHttps)
+        {
+            throw new TrackerException(TrackerFailureKind.BadReply, $"Tracker {where} redirected to {target.GetLeftPart(UriPartial.Path)}; only http and https URLs are followed.");
+        }
+
+        return target;
+    }
+
+    /// <summary>Names what went wrong with a request that ended in something other than a <see cref="TrackerException"/>.</summary>
+    private TrackerException Classify(Exception e, string where, bool timedOut) => e switch
+    {
+        _ when timedOut =>
+            new TrackerException(TrackerFailureKind.Timeout, $"Tracker {where} did not answer within {Timeout.TotalSeconds:0.#} s.", e),
+        HttpRequestException { HttpRequestError: HttpRequestError.InvalidResponse or HttpRequestError.ConfigurationLimitExceeded }
+            or HttpIOException { HttpRequestError: HttpRequestError.InvalidResponse } =>
+            new TrackerException(TrackerFailureKind.BadReply, $"Tracker {where} sent a malformed HTTP reply: {Describe(e)}", e),
+        HttpIOException { HttpRequestError: HttpRequestError.ResponseEnded } =>
+            new TrackerException(TrackerFailureKind.BadReply, $"Tracker {where} cut its reply short: {Describe(e)}", e),
+        HttpRequestException or IOException or SocketException =>
+            new TrackerException(TrackerFailureKind.Unreachable, $"Could not reach tracker {where}: {Describe(e)}", e),
+        UriFormatException =>
+            new TrackerException(TrackerFailureKind.BadReply, $"Tracker {where} led to an unusable URL: {e.Message}", e),
+        _ => TrackerException.Unexpected(where, e),
+    };
+
+    /// <summary>One request, tried once more when the connection is dropped before any reply (seen with opentracker under load).</summary>
+    private async Task<Reply> GetWithOneRetryAsync(Uri uri, string where, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await GetOnceAsync(uri, where, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsResetBeforeReply(e) && !cancellationToken.IsCancellationRequested)
+        {
+            return await GetOnceAsync(uri, where, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private async Task<Reply> GetOnceAsync(Uri uri, string where, CancellationToken cancellationToken)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);
         // One request per connection: announces are minutes apart, and trackers such as opentracker close
         // the connection after each reply, which races with the reuse of a pooled connection.
         request.Headers.ConnectionClose = true;
         using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        if (IsRedirect(response.StatusCode))
+        {
+            // A client made elsewhere may follow redirects itself; ours leaves them to GetAsync, which checks each target.
+            if (!response.Headers.NonValidated.TryGetValues("Location", out var location) || location.Count == 0)
+            {
+                throw new TrackerException(TrackerFailureKind.BadReply, $"Tracker {where} answered HTTP {(int)response.StatusCode} without a Location.");
+            }
+
+            return new Reply(default, location.ToString());
+        }
+
         if (response.Content.Headers.ContentLength > MaxResponseBytes)
         {
-            throw new TrackerException($"Tracker {where} sent a reply of {response.Content.Headers.ContentLength} bytes, over the limit of {MaxResponseBytes}.");
+            throw new TrackerException(
+                TrackerFailureKind.BadReply,
+                $"Tracker {where} sent a reply of {response.Content.Headers.ContentLength} bytes, over the limit of {MaxResponseBytes}.");
         }
 
         var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         await using (stream.ConfigureAwait(false))
         {
-            var body = await ReadLimitedAsync(stream, where, cancellationToken).ConfigureAwait(false);
+            ReadOnlyMemory<byte> body;
+            try
+            {
+                body = await ReadLimitedAsync(stream, where, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is InvalidDataException or InvalidOperationException)
+            {
+                // What GZipStream/DeflateStream (InvalidDataException) and BrotliStream (InvalidOperationException) throw on bad input.
+                throw new TrackerException(TrackerFailureKind.BadReply, $"Tracker {where} sent a compressed body that does not decompress: {e.Message}", e);
+            }
+
             if (!response.IsSuccessStatusCode)
             {
                 ThrowIfFailureInErrorPage(body);
-                throw new TrackerException($"Tracker {where} answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}.");
+                throw new TrackerException(TrackerFailureKind.BadReply, $"Tracker {where} answered HTTP {(int)response.StatusCode} {response.ReasonPhrase}.");
             }
 
-            return body;
+            return new Reply(body, null);
         }
     }
+
+    private static bool IsRedirect(HttpStatusCode status) =>
+        status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found or HttpStatusCode.SeeOther
+            or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
 
     /// <summary>True for a connection reset or closed before the reply's status line (not for a refused connection).</summary>
     private static bool IsResetBeforeReply(Exception e)
@@ -444,7 +539,7 @@ public sealed class HttpTrackerClient : ITrackerClient
             {
                 if (buffer.Length > MaxResponseBytes)
                 {
-                    throw new TrackerException($"Tracker {where} sent a reply over the limit of {MaxResponseBytes} bytes.");
+                    throw new TrackerException(TrackerFailureKind.BadReply, $"Tracker {where} sent a reply over the limit of {MaxResponseBytes} bytes.");
                 }
 
                 Array.Resize(ref buffer, (int)Math.Min((long)buffer.Length * 2, MaxResponseBytes + 1L));
@@ -459,6 +554,9 @@ public sealed class HttpTrackerClient : ITrackerClient
             length += read;
         }
     }
+
+    /// <summary>A body, or where a redirect points (the raw Location header).</summary>
+    private readonly record struct Reply(ReadOnlyMemory<byte> Body, string? RedirectTo);
 }
 
 /// <summary>Bounds on what a tracker may ask of us: announce no more often than 30 s, no less often than 1 h.</summary>

@@ -44,14 +44,14 @@ public sealed class TrackerClient : ITrackerClient, IDisposable
     {
         if (!tracker.IsAbsoluteUri)
         {
-            throw new TrackerException($"Tracker URL '{tracker}' is not absolute.");
+            throw new TrackerException(TrackerFailureKind.BadUrl, $"Tracker URL '{tracker}' is not absolute.");
         }
 
         return tracker.Scheme switch
         {
             "http" or "https" => Http,
             "udp" => Udp,
-            _ => throw new TrackerException($"Tracker URL '{tracker}' uses the unsupported scheme '{tracker.Scheme}'."),
+            _ => throw new TrackerException(TrackerFailureKind.BadUrl, $"Tracker URL '{tracker}' uses the unsupported scheme '{tracker.Scheme}'."),
         };
     }
 }

@@ -30,27 +30,40 @@ public sealed class TrackerTiers
 
     public bool IsEmpty => _tiers.Count == 0;
 
-    /// <summary>Announces to the first URL that answers; throws the last failure (with the count tried) when none does.</summary>
-    public async Task<(string Url, AnnounceResponse Response)> AnnounceAsync(ITrackerClient client, AnnounceRequest request, CancellationToken cancellationToken)
+    /// <summary>At most this many trackers' reasons are spelled out in the message when all of them fail.</summary>
+    public const int MaxReasonsInMessage = 8;
+
+    /// <summary>
+    /// Announces to the first URL that answers (BEP 12): a URL that fails in any way (a <see cref="TrackerException"/>
+    /// of any kind, or any other exception from <paramref name="client"/>) is reported to <paramref name="onTrackerFailed"/>
+    /// and the next one is tried at once. When none answers, throws a <see cref="TrackerException"/> whose message
+    /// names every failure ("all N trackers failed: URL: reason; ...") and whose <see cref="TrackerException.Failures"/>
+    /// lists them; with a single tracker the message is that tracker's reason. Only the caller's cancellation ends the
+    /// walk early (as an <see cref="OperationCanceledException"/>).
+    /// </summary>
+    public async Task<(string Url, AnnounceResponse Response)> AnnounceAsync(
+        ITrackerClient client,
+        AnnounceRequest request,
+        CancellationToken cancellationToken,
+        Action<TrackerFailure>? onTrackerFailed = null)
     {
         if (IsEmpty)
         {
-            throw new TrackerException("The torrent lists no trackers.");
+            throw new TrackerException(TrackerFailureKind.BadUrl, "The torrent lists no trackers.");
         }
 
+        var failures = new List<TrackerFailure>();
         TrackerException? last = null;
-        var tried = 0;
         foreach (var tier in _tiers)
         {
             for (var i = 0; i < tier.Count; i++)
             {
                 var url = tier[i];
-                tried++;
                 try
                 {
                     if (!Uri.TryCreate(url, UriKind.Absolute, out var uri))
                     {
-                        throw new TrackerException($"'{url}' is not a valid tracker URL.");
+                        throw new TrackerException(TrackerFailureKind.BadUrl, $"'{url}' is not a valid tracker URL.");
                     }
 
                     var response = await client.AnnounceAsync(uri, request, cancellationToken).ConfigureAwait(false);
@@ -58,14 +71,31 @@ public sealed class TrackerTiers
                     tier.Insert(0, url);
                     return (url, response);
                 }
-                catch (TrackerException e)
+                catch (Exception e) when (!cancellationToken.IsCancellationRequested)
                 {
-                    last = e;
+                    // Whatever the client throws, this tracker has failed and the next one is asked.
+                    last = e as TrackerException ?? TrackerException.Unexpected(url, e);
                 }
+
+                var failure = new TrackerFailure(url, last.Kind, last.Message);
+                failures.Add(failure);
+                onTrackerFailed?.Invoke(failure);
             }
         }
 
-        var message = tried == 1 ? last!.Message : $"None of {tried} trackers answered; last: {last!.Message}";
-        throw new TrackerException(message, last) { IsTrackerFailure = last.IsTrackerFailure };
+        throw new TrackerException(last!.Kind, Describe(failures), last) { Failures = failures };
+    }
+
+    /// <summary>The reason of a lone tracker as it is; for several, "all N trackers failed: URL: reason; ...".</summary>
+    private static string Describe(IReadOnlyList<TrackerFailure> failures)
+    {
+        if (failures.Count == 1)
+        {
+            return failures[0].Reason;
+        }
+
+        var reasons = string.Join("; ", failures.Take(MaxReasonsInMessage).Select(f => $"{f.Tracker}: {f.Reason}"));
+        var more = failures.Count > MaxReasonsInMessage ? $"; and {failures.Count - MaxReasonsInMessage} more" : string.Empty;
+        return $"all {failures.Count} trackers failed: {reasons}{more}";
     }
 }

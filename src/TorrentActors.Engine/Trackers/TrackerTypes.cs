@@ -36,21 +36,66 @@ public sealed record AnnounceResponse(
 /// <summary>One torrent's counts from a scrape: seeders, completed downloads, leechers.</summary>
 public sealed record ScrapeEntry(int Complete, int Downloaded, int Incomplete);
 
-/// <summary>A tracker said no (<c>failure reason</c>), answered with something unreadable, could not be reached or did not answer in time.</summary>
+/// <summary>How one tracker failed; every failure of a tracker client is one of these.</summary>
+public enum TrackerFailureKind
+{
+    /// <summary>The tracker said no: a <c>failure reason</c> (HTTP) or an error packet (UDP).</summary>
+    Refused,
+
+    /// <summary>No answer could be had: the name does not resolve, the connection is refused or reset, a socket error.</summary>
+    Unreachable,
+
+    /// <summary>No complete answer within the time allowed.</summary>
+    Timeout,
+
+    /// <summary>
+    /// An answer we cannot use: an HTTP error status, a redirect to something other than http(s), a redirect loop,
+    /// a body that does not decompress, is over the size limit, is cut short or is not bencode.
+    /// </summary>
+    BadReply,
+
+    /// <summary>The tracker URL itself: not absolute, an unsupported scheme, no port.</summary>
+    BadUrl,
+}
+
+/// <summary>One tracker's failure during an announce, as the tier walk saw it.</summary>
+public sealed record TrackerFailure(string Tracker, TrackerFailureKind Kind, string Reason);
+
+/// <summary>
+/// A tracker said no, answered with something unusable, could not be reached or did not answer in time (see
+/// <see cref="Kind"/>). Tracker clients turn every failure of a request into this one type.
+/// </summary>
 public sealed class TrackerException : Exception
 {
-    public TrackerException(string message)
-        : base(message)
-    {
-    }
-
-    public TrackerException(string message, Exception innerException)
+    public TrackerException(TrackerFailureKind kind, string message, Exception? innerException = null)
         : base(message, innerException)
     {
+        Kind = kind;
     }
 
+    /// <summary>A failure of kind <see cref="TrackerFailureKind.Unreachable"/>.</summary>
+    public TrackerException(string message)
+        : this(TrackerFailureKind.Unreachable, message)
+    {
+    }
+
+    /// <summary>A failure of kind <see cref="TrackerFailureKind.Unreachable"/>.</summary>
+    public TrackerException(string message, Exception innerException)
+        : this(TrackerFailureKind.Unreachable, message, innerException)
+    {
+    }
+
+    public TrackerFailureKind Kind { get; }
+
     /// <summary>True when the tracker itself refused the request (a <c>failure reason</c> or a UDP error packet).</summary>
-    public bool IsTrackerFailure { get; init; }
+    public bool IsTrackerFailure => Kind == TrackerFailureKind.Refused;
+
+    /// <summary>A failure no tracker client foresaw (an exception of another type), kept as <see cref="TrackerFailureKind.BadReply"/>.</summary>
+    public static TrackerException Unexpected(string tracker, Exception e) =>
+        new(TrackerFailureKind.BadReply, $"Tracker {tracker} failed: {e.GetType().Name}: {e.Message}", e);
+
+    /// <summary>When every tracker of the announce-list failed: each one's failure, in the order they were tried.</summary>
+    public IReadOnlyList<TrackerFailure> Failures { get; init; } = [];
 }
 
 /// <summary>Talks to one tracker URL at a time.</summary>

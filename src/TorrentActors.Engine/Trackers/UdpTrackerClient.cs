@@ -56,6 +56,30 @@ public sealed class UdpTrackerClient : ITrackerClient, IDisposable
 
     public async Task<AnnounceResponse> AnnounceAsync(Uri tracker, AnnounceRequest request, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await AnnounceCoreAsync(tracker, request, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not TrackerException && !cancellationToken.IsCancellationRequested)
+        {
+            throw TrackerException.Unexpected(tracker.OriginalString, e);
+        }
+    }
+
+    public async Task<IReadOnlyDictionary<InfoHash, ScrapeEntry>> ScrapeAsync(Uri tracker, IReadOnlyList<InfoHash> infoHashes, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await ScrapeCoreAsync(tracker, infoHashes, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not TrackerException && !cancellationToken.IsCancellationRequested)
+        {
+            throw TrackerException.Unexpected(tracker.OriginalString, e);
+        }
+    }
+
+    private async Task<AnnounceResponse> AnnounceCoreAsync(Uri tracker, AnnounceRequest request, CancellationToken cancellationToken)
+    {
         var endpoint = await ResolveAsync(tracker, cancellationToken).ConfigureAwait(false);
         var session = Rent(endpoint);
         var reusable = false;
@@ -79,7 +103,7 @@ public sealed class UdpTrackerClient : ITrackerClient, IDisposable
         }
     }
 
-    public async Task<IReadOnlyDictionary<InfoHash, ScrapeEntry>> ScrapeAsync(Uri tracker, IReadOnlyList<InfoHash> infoHashes, CancellationToken cancellationToken)
+    private async Task<IReadOnlyDictionary<InfoHash, ScrapeEntry>> ScrapeCoreAsync(Uri tracker, IReadOnlyList<InfoHash> infoHashes, CancellationToken cancellationToken)
     {
         var endpoint = await ResolveAsync(tracker, cancellationToken).ConfigureAwait(false);
         var session = Rent(endpoint);
@@ -167,7 +191,7 @@ public sealed class UdpTrackerClient : ITrackerClient, IDisposable
     {
         if (reply.Length < 20)
         {
-            throw new TrackerException($"UDP announce reply of {reply.Length} bytes is shorter than 20.");
+            throw new TrackerException(TrackerFailureKind.BadReply, $"UDP announce reply of {reply.Length} bytes is shorter than 20.");
         }
 
         var interval = TrackerIntervals.Clamp(BinaryPrimitives.ReadUInt32BigEndian(reply[8..])) ?? TrackerIntervals.Default;
@@ -221,7 +245,7 @@ public sealed class UdpTrackerClient : ITrackerClient, IDisposable
         catch (SocketException e)
         {
             socket.Dispose();
-            throw new TrackerException($"Cannot open a UDP socket to tracker {endpoint}: {e.Message}", e);
+            throw new TrackerException(TrackerFailureKind.Unreachable, $"Cannot open a UDP socket to tracker {endpoint}: {e.Message}", e);
         }
     }
 
@@ -229,7 +253,7 @@ public sealed class UdpTrackerClient : ITrackerClient, IDisposable
     {
         if (tracker.Port is <= 0 or > 65535)
         {
-            throw new TrackerException($"UDP tracker {tracker} has no port.");
+            throw new TrackerException(TrackerFailureKind.BadUrl, $"UDP tracker {tracker} has no port.");
         }
 
         if (IPAddress.TryParse(tracker.DnsSafeHost, out var literal))
@@ -242,14 +266,18 @@ public sealed class UdpTrackerClient : ITrackerClient, IDisposable
         {
             addresses = await Dns.GetHostAddressesAsync(tracker.DnsSafeHost, cancellationToken).ConfigureAwait(false);
         }
+        catch (ArgumentException e)
+        {
+            throw new TrackerException(TrackerFailureKind.BadUrl, $"UDP tracker host '{tracker.DnsSafeHost}' is not a host name: {e.Message}", e);
+        }
         catch (SocketException e)
         {
-            throw new TrackerException($"Cannot resolve UDP tracker host {tracker.DnsSafeHost}: {e.Message}", e);
+            throw new TrackerException(TrackerFailureKind.Unreachable, $"Cannot resolve UDP tracker host {tracker.DnsSafeHost}: {e.Message}", e);
         }
 
         var address = addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetwork)
             ?? addresses.FirstOrDefault(a => a.AddressFamily == AddressFamily.InterNetworkV6)
-            ?? throw new TrackerException($"UDP tracker host {tracker.DnsSafeHost} has no address.");
+            ?? throw new TrackerException(TrackerFailureKind.Unreachable, $"UDP tracker host {tracker.DnsSafeHost} has no address.");
         return new IPEndPoint(address, tracker.Port);
     }
 
@@ -352,7 +380,7 @@ public sealed class UdpTrackerClient : ITrackerClient, IDisposable
                     if (replyAction == ActionError)
                     {
                         var message = Encoding.UTF8.GetString(buffer, 8, Math.Min(received - 8, 1024));
-                        throw new TrackerException($"UDP tracker {endpoint} refused: {message}") { IsTrackerFailure = true };
+                        throw new TrackerException(TrackerFailureKind.Refused, $"UDP tracker {endpoint} refused: {message}");
                     }
 
                     if (replyAction == action && received >= minimumLength)
@@ -367,11 +395,11 @@ public sealed class UdpTrackerClient : ITrackerClient, IDisposable
             }
             catch (SocketException e)
             {
-                throw new TrackerException($"UDP tracker {endpoint} is unreachable: {e.Message}", e);
+                throw new TrackerException(TrackerFailureKind.Unreachable, $"UDP tracker {endpoint} is unreachable: {e.Message}", e);
             }
         }
 
-        throw new TrackerException($"UDP tracker {endpoint} did not answer after {MaxRetransmits + 1} tries.");
+        throw new TrackerException(TrackerFailureKind.Timeout, $"UDP tracker {endpoint} did not answer after {MaxRetransmits + 1} tries.");
     }
 
     /// <summary>One socket connected to one tracker, with the connection id that tracker gave this socket.</summary>

@@ -1,5 +1,8 @@
+using System.Diagnostics;
+using System.Net.Sockets;
 using System.Text;
 using TorrentActors.Actors.Tests.Support;
+using TorrentActors.Actors.Writing;
 using Xunit;
 
 namespace TorrentActors.Actors.Tests.Fetching;
@@ -144,5 +147,60 @@ public class FetcherTests
         Assert.Contains(lines, l => l.StartsWith("error: torrent:text.torrent: not a", StringComparison.Ordinal));
         Assert.Contains("error: torrent:folder: a folder, not a .torrent file", lines);
         Assert.Contains("error: torrent:absent.torrent: no such file", lines);
+    }
+
+    [Fact]
+    public async Task A_fifo_a_socket_or_a_device_is_refused_at_once_and_the_node_keeps_serving()
+    {
+        await using var node = await StartNodeAsync();
+        var folder = node.Settings.TorrentDirectory;
+        Directory.CreateDirectory(folder);
+        var fifo = Path.Combine(folder, "fifo.torrent");
+        await RunAsync("mkfifo", [fifo]); // no writer: opening it for reading would block
+        using var socket = new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified);
+        socket.Bind(new UnixDomainSocketEndPoint(Path.Combine(folder, "socket.torrent")));
+        TorrentFileStore.Publish(folder, TestTorrents.Make("after.bin"));
+        try
+        {
+            await node.SendAsync("torrent:fifo.torrent");
+            await node.SendAsync("torrent:socket.torrent");
+            await node.SendAsync("torrent:/dev/zero");
+            await node.SendAsync("torrent:after.bin.torrent");
+
+            // The reads run concurrently, so their answers may come in any order; each must come promptly.
+            var lines = new List<string>();
+            for (var i = 0; i < 5; i++)
+            {
+                lines.Add(await node.Stdout.NextAsync(TimeSpan.FromSeconds(10)));
+            }
+
+            Assert.Contains("error: torrent:fifo.torrent: a FIFO, not a .torrent file", lines);
+            Assert.Contains("error: torrent:socket.torrent: a socket, not a .torrent file", lines);
+            Assert.Contains("error: torrent:/dev/zero: a device, not a .torrent file", lines);
+            Assert.Contains("1:after.bin:-1", lines);
+            Assert.Contains("1:after.bin:100", lines);
+        }
+        finally
+        {
+            // Lets go of a reader stuck opening the FIFO, if there is one; bounded, as there should be none.
+            await RunAsync("timeout", ["2", "sh", "-c", $"exec 3> '{fifo}'"], check: false);
+        }
+    }
+
+    private static async Task RunAsync(string program, string[] args, bool check = true)
+    {
+        var start = new ProcessStartInfo(program) { RedirectStandardError = true };
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        using var process = Process.Start(start)!;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+        await process.WaitForExitAsync(timeout.Token);
+        if (check)
+        {
+            Assert.True(process.ExitCode == 0, $"{program} failed: {await process.StandardError.ReadToEndAsync()}");
+        }
     }
 }

@@ -41,18 +41,53 @@ public sealed class PeerMessageCodecTests
         Assert.True(expected.AsSpan().SequenceEqual(actual), name);
     }
 
-    [Theory]
-    [MemberData(nameof(Messages))]
-    public void Reader_parses_each_message_whole_and_one_byte_per_segment(string name, byte[] encoded, byte[] expected)
+    private static byte[] Piece(int index, int begin, ReadOnlySpan<byte> data)
     {
-        Assert.Equal(expected, encoded);
-        foreach (var sequence in new[] { new ReadOnlySequence<byte>(encoded), Segments.OneBytePerSegment(encoded) })
+        var bytes = new byte[PeerMessageWriter.PieceHeaderLength + data.Length];
+        PeerMessageWriter.WritePieceHeader(bytes, index, begin, data.Length);
+        data.CopyTo(bytes.AsSpan(PeerMessageWriter.PieceHeaderLength));
+        return bytes;
+    }
+
+    /// <summary>Each message as the reader must see it: name, wire bytes, then kind, index, begin, length, payload, extended id.</summary>
+    public static TheoryData<string, byte[], PeerMessageKind, int, int, int, byte[], byte> Parsed => new()
+    {
+        { "keep-alive", [0, 0, 0, 0], PeerMessageKind.KeepAlive, 0, 0, 0, [], 0 },
+        { "choke", [0, 0, 0, 1, 0], PeerMessageKind.Choke, 0, 0, 0, [], 0 },
+        { "unchoke", [0, 0, 0, 1, 1], PeerMessageKind.Unchoke, 0, 0, 0, [], 0 },
+        { "interested", [0, 0, 0, 1, 2], PeerMessageKind.Interested, 0, 0, 0, [], 0 },
+        { "not interested", [0, 0, 0, 1, 3], PeerMessageKind.NotInterested, 0, 0, 0, [], 0 },
+        { "have", [0, 0, 0, 5, 4, 1, 2, 3, 4], PeerMessageKind.Have, 0x01020304, 0, 0, [], 0 },
+        { "bitfield", [0, 0, 0, 2, 5, 0b1010_0000], PeerMessageKind.Bitfield, 0, 0, 0, [0b1010_0000], 0 },
+        { "request", [0, 0, 0, 13, 6, 0, 0, 0, 1, 0, 0, 0x40, 0, 0, 0, 0x20, 0], PeerMessageKind.Request, 1, 0x4000, 0x2000, [], 0 },
+        { "piece", Piece(7, 0x4000, "hello"u8), PeerMessageKind.Piece, 7, 0x4000, 5, "hello"u8.ToArray(), 0 },
+        { "cancel", [0, 0, 0, 13, 8, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, 5], PeerMessageKind.Cancel, 2, 3, 5, [], 0 },
+        { "port", [0, 0, 0, 3, 9, 0x1A, 0xE1], PeerMessageKind.Port, 6881, 0, 0, [], 0 },
+        { "suggest", [0, 0, 0, 5, 13, 0, 0, 0, 7], PeerMessageKind.Suggest, 7, 0, 0, [], 0 },
+        { "have all", [0, 0, 0, 1, 14], PeerMessageKind.HaveAll, 0, 0, 0, [], 0 },
+        { "have none", [0, 0, 0, 1, 15], PeerMessageKind.HaveNone, 0, 0, 0, [], 0 },
+        { "reject", [0, 0, 0, 13, 16, 0, 0, 0, 3, 0, 0, 0, 16, 0, 0, 0, 32], PeerMessageKind.Reject, 3, 16, 32, [], 0 },
+        { "allowed fast", [0, 0, 0, 5, 17, 0, 0, 0, 9], PeerMessageKind.AllowedFast, 9, 0, 0, [], 0 },
+        { "extended", [0, 0, 0, 4, 20, 3, (byte)'d', (byte)'e'], PeerMessageKind.Extended, 0, 0, 0, "de"u8.ToArray(), 3 },
+        { "extended handshake", [0, 0, 0, 3, 20, 0, (byte)'x'], PeerMessageKind.Extended, 0, 0, 0, "x"u8.ToArray(), 0 },
+        { "unknown id", [0, 0, 0, 3, 200, 1, 2], PeerMessageKind.Unknown, 200, 0, 0, [], 0 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Parsed))]
+    public void Reader_parses_every_field_of_each_message_whole_and_one_byte_per_segment(
+        string name, byte[] encoded, PeerMessageKind kind, int index, int begin, int length, byte[] payload, byte extendedId)
+    {
+        var trailer = new byte[] { 0, 0, 0, 1, 2 }; // an interested message after it, which must be left unread
+        byte[] input = [.. encoded, .. trailer];
+        foreach (var (shape, sequence) in new[] { ("whole", new ReadOnlySequence<byte>(input)), ("one byte per segment", Segments.OneBytePerSegment(input)) })
         {
             var buffer = sequence;
-            Assert.True(PeerMessageReader.TryRead(ref buffer, bitfieldLength: 1, out var message), name);
-            Assert.Equal(0, buffer.Length);
-            var kind = encoded.Length == 4 ? PeerMessageKind.KeepAlive : (PeerMessageKind)encoded[4];
-            Assert.Equal(kind, message.Kind);
+            Assert.True(PeerMessageReader.TryRead(ref buffer, bitfieldLength: 1, out var message), $"{name}, {shape}");
+
+            Assert.Equal((kind, index, begin, length, extendedId), (message.Kind, message.Index, message.Begin, message.Length, message.ExtendedId));
+            Assert.Equal(payload, message.Payload.ToArray());
+            Assert.Equal(trailer, buffer.ToArray());
         }
     }
 
@@ -92,17 +127,37 @@ public sealed class PeerMessageCodecTests
     }
 
     [Theory]
-    [InlineData(new byte[] { 0, 0, 0x40, 0x0A, 7 }, "piece larger than a block")]
-    [InlineData(new byte[] { 0, 0, 0, 3, 5 }, "bitfield of the wrong size")]
-    [InlineData(new byte[] { 0, 0, 0, 2, 0 }, "choke with a payload")]
-    [InlineData(new byte[] { 0, 0, 0, 12, 6 }, "short request")]
-    [InlineData(new byte[] { 0x7F, 0xFF, 0xFF, 0xFF, 200 }, "huge unknown message")]
-    [InlineData(new byte[] { 0x01, 0, 0, 0, 20 }, "huge extended message")]
-    public void Reader_rejects_bad_lengths_before_buffering_the_body(byte[] prefix, string why)
+    [InlineData(new byte[] { 0, 0, 0x40, 0x0A, 7 }, "message id 7 with length 16394 is not allowed")] // a piece of a block and one byte
+    [InlineData(new byte[] { 0, 0, 0, 9, 7 }, "message id 7 with length 9 is not allowed")] // a piece with no data
+    [InlineData(new byte[] { 0, 0, 0, 3, 5 }, "message id 5 with length 3 is not allowed")] // a bitfield of the wrong size
+    [InlineData(new byte[] { 0, 0, 0, 2, 0 }, "message id 0 with length 2 is not allowed")] // a choke with a payload
+    [InlineData(new byte[] { 0, 0, 0, 12, 6 }, "message id 6 with length 12 is not allowed")] // a short request
+    [InlineData(new byte[] { 0, 1, 0, 1, 200 }, "message id 200 with length 65537 is not allowed")] // an unknown id, over its bound
+    [InlineData(new byte[] { 0x7F, 0xFF, 0xFF, 0xFF, 200 }, "message id 200 with length 2147483647 is not allowed")]
+    [InlineData(new byte[] { 0, 0x10, 0, 1, 20 }, "message id 20 with length 1048577 is not allowed")] // an extended message over its bound
+    [InlineData(new byte[] { 0, 0, 0, 1, 20 }, "message id 20 with length 1 is not allowed")] // an extended message without its id
+    public void Reader_rejects_bad_lengths_before_buffering_the_body(byte[] prefix, string reason)
+    {
+        // Only the length and the id have arrived: the reader must refuse without waiting for the body.
+        foreach (var sequence in new[] { new ReadOnlySequence<byte>(prefix), Segments.OneBytePerSegment(prefix) })
+        {
+            var buffer = sequence;
+            var error = Assert.Throws<PeerProtocolException>(() => PeerMessageReader.TryRead(ref buffer, bitfieldLength: 1, out _));
+            Assert.Equal(reason, error.Message);
+        }
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0, 0, 0x40, 0x09, 7 })] // a piece of one full block
+    [InlineData(new byte[] { 0, 0, 0, 2, 5 })] // a bitfield of the right size
+    [InlineData(new byte[] { 0, 1, 0, 0, 200 })] // an unknown id at its bound
+    [InlineData(new byte[] { 0, 0x10, 0, 0, 20 })] // an extended message at its bound
+    public void Reader_waits_for_the_body_of_the_largest_lengths_allowed(byte[] prefix)
     {
         var buffer = new ReadOnlySequence<byte>(prefix);
-        Assert.Throws<PeerProtocolException>(() => PeerMessageReader.TryRead(ref buffer, bitfieldLength: 1, out _));
-        Assert.NotNull(why);
+
+        Assert.False(PeerMessageReader.TryRead(ref buffer, bitfieldLength: 1, out _));
+        Assert.Equal(prefix.Length, buffer.Length);
     }
 
     [Fact]

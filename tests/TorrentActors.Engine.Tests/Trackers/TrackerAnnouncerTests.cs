@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Microsoft.Extensions.Logging;
 using TorrentActors.Engine.Trackers;
 using Xunit;
 
@@ -232,5 +233,115 @@ public sealed class TrackerAnnouncerTests
         Assert.Equal(time.GetUtcNow() + TimeSpan.FromSeconds(60), announcer.NextAnnounce);
         Assert.All(server.RequestLines, line => Assert.Contains("&event=started&", line, StringComparison.Ordinal));
         Assert.Equal(3, server.RequestLines.Count);
+    }
+
+    [Fact]
+    public async Task When_every_tracker_fails_last_error_and_the_failed_event_name_each_reason()
+    {
+        var time = new ManualTimeProvider();
+        var client = new FakeTrackerClient((uri, _, index) => uri.Host == "b.example" && index >= 2
+            ? FakeTrackerClient.Ok(TimeSpan.FromMinutes(10), Peer)
+            : throw new TrackerException(TrackerFailureKind.Timeout, $"{uri.Host} did not answer"));
+        var logger = new ListLogger();
+        await using var announcer = new TrackerAnnouncer(
+            [["http://a.example/announce"], ["http://b.example/announce"]], e => TestBytes.Request(e), client, time, logger);
+        var failedRounds = new ConcurrentQueue<AnnounceFailure>();
+        var failedTrackers = new ConcurrentQueue<TrackerFailure>();
+        var announced = new ConcurrentQueue<AnnounceEvent>();
+        announcer.AnnounceFailed += failedRounds.Enqueue;
+        announcer.TrackerFailed += failedTrackers.Enqueue;
+        announcer.Announced += (e, _) => announced.Enqueue(e);
+
+        announcer.Start();
+        await client.WaitForCallsAsync(2);
+        await time.WaitForPendingTimersAsync();
+
+        const string Reason = "all 2 trackers failed: http://a.example/announce: a.example did not answer; http://b.example/announce: b.example did not answer";
+        Assert.Equal(Reason, announcer.LastError);
+        var round = Assert.Single(failedRounds);
+        Assert.Equal(new AnnounceFailure(AnnounceEvent.Started, Reason, round.Trackers, 1, announcer.NextAnnounce), round);
+        Assert.Equal(["http://a.example/announce", "http://b.example/announce"], round.Trackers.Select(t => t.Tracker));
+        Assert.All(round.Trackers, t => Assert.Equal(TrackerFailureKind.Timeout, t.Kind));
+        Assert.Equal(round.Trackers, failedTrackers);
+        Assert.Equal(
+            [
+                $"Tracker http://a.example/announce failed for {TestBytes.SpecHash.ToHex()} (Timeout): a.example did not answer",
+                $"Tracker http://b.example/announce failed for {TestBytes.SpecHash.ToHex()} (Timeout): b.example did not answer",
+            ],
+            logger.Warnings);
+
+        time.Advance(announcer.NextAnnounce!.Value - time.GetUtcNow());
+        await client.WaitForCallsAsync(4);
+        await time.WaitForPendingTimersAsync();
+
+        Assert.Null(announcer.LastError);
+        Assert.Equal([AnnounceEvent.Started], announced);
+        Assert.Single(failedRounds);
+        Assert.Equal(3, failedTrackers.Count); // a failed again on the way to b
+        Assert.Equal(2, logger.Warnings.Count); // a's reason did not change
+        Assert.Equal(["Tracker http://b.example/announce answers again after 1 failures"], logger.At(LogLevel.Information));
+    }
+
+    [Fact]
+    public async Task A_tracker_failing_for_the_same_reason_is_logged_once_then_every_tenth_time_and_on_each_new_reason()
+    {
+        var time = new ManualTimeProvider();
+        var client = new FakeTrackerClient((_, _, index) => index switch
+        {
+            < 21 => throw new TrackerException(TrackerFailureKind.Unreachable, "connection refused"),
+            21 => throw new TrackerException(TrackerFailureKind.Refused, "Tracker refused: unregistered"),
+            _ => FakeTrackerClient.Ok(TimeSpan.FromMinutes(10)),
+        });
+        var logger = new ListLogger();
+        await using var announcer = new TrackerAnnouncer([["http://t.example/announce"]], e => TestBytes.Request(e), client, time, logger)
+        {
+            RetryBase = TimeSpan.FromSeconds(1),
+            RetryCap = TimeSpan.FromSeconds(2),
+        };
+
+        announcer.Start();
+        for (var call = 1; call <= 22; call++)
+        {
+            await client.WaitForCallsAsync(call);
+            await time.WaitForPendingTimersAsync();
+            time.Advance(announcer.NextAnnounce!.Value - time.GetUtcNow());
+        }
+
+        await client.WaitForCallsAsync(23);
+        await Eventually.HoldsAsync(() => announcer.LastError is null, "the successful announce");
+
+        var hash = TestBytes.SpecHash.ToHex();
+        Assert.Equal(
+            [
+                $"Tracker http://t.example/announce failed for {hash} (Unreachable): connection refused",
+                $"Tracker http://t.example/announce still failing for {hash}, 10 times in a row (Unreachable): connection refused",
+                $"Tracker http://t.example/announce still failing for {hash}, 20 times in a row (Unreachable): connection refused",
+                $"Tracker http://t.example/announce failed for {hash} (Refused): Tracker refused: unregistered",
+            ],
+            logger.Warnings);
+        Assert.Equal(["Tracker http://t.example/announce answers again after 22 failures"], logger.At(LogLevel.Information));
+    }
+
+    [Fact]
+    public async Task A_subscriber_that_throws_does_not_stop_the_announcer()
+    {
+        var time = new ManualTimeProvider();
+        var client = new FakeTrackerClient((_, _, index) => index == 0
+            ? throw new TrackerException("down")
+            : FakeTrackerClient.Ok(TimeSpan.FromMinutes(10), Peer));
+        await using var announcer = new TrackerAnnouncer([["http://t.example/announce"]], e => TestBytes.Request(e), client, time)
+        {
+            RetryBase = TimeSpan.FromSeconds(1),
+        };
+        announcer.AnnounceFailed += _ => throw new InvalidOperationException("subscriber bug");
+        announcer.TrackerFailed += _ => throw new InvalidOperationException("subscriber bug");
+
+        announcer.Start();
+        await client.WaitForCallsAsync(1);
+        await time.WaitForPendingTimersAsync();
+        Assert.Equal("down", announcer.LastError);
+        time.Advance(announcer.NextAnnounce!.Value - time.GetUtcNow());
+        await client.WaitForCallsAsync(2);
+        await Eventually.HoldsAsync(() => announcer.LastError is null && announcer.LastResponse is not null, "the second announce");
     }
 }
