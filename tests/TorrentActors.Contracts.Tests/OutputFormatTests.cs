@@ -57,6 +57,18 @@ public class OutputFormatTests
         Assert.Equal(1000, root.GetProperty("downloadRate").GetInt64());
         Assert.Equal(20, root.GetProperty("uploadRate").GetInt64());
         Assert.Equal(2, root.GetProperty("peers").GetInt32());
+        Assert.False(root.TryGetProperty("trackerError", out _));
+    }
+
+    [Fact]
+    public void Json_progress_says_why_the_trackers_fail_while_they_do()
+    {
+        var failing = Progress("a.bin", 0) with { TrackerError = "all 2 trackers failed: connection refused" };
+
+        using var document = JsonDocument.Parse(OutputFormat.ToJson(failing));
+
+        Assert.Equal("all 2 trackers failed: connection refused", document.RootElement.GetProperty("trackerError").GetString());
+        Assert.Equal("3:a.bin:0", OutputFormat.ToText(failing));
     }
 
     [Fact]

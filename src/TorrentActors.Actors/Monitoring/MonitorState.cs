@@ -66,5 +66,6 @@ public sealed record MonitorState(ImmutableSortedDictionary<TorrentId, NodeOutpu
         report.Status.State,
         report.Status.DownloadRate,
         report.Status.UploadRate,
-        report.Status.PeerCount);
+        report.Status.PeerCount,
+        report.Status.TrackerError);
 }

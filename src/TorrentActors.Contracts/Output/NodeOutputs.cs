@@ -20,7 +20,8 @@ public static class NodeOutputs
         TorrentState State,
         long DownloadRate,
         long UploadRate,
-        int PeerCount) : INodeOutput;
+        int PeerCount,
+        string? TrackerError = null) : INodeOutput;
 
     /// <summary><c>error: COMMAND: REASON</c>.</summary>
     public sealed record Error(string Command, string Reason) : INodeOutput;

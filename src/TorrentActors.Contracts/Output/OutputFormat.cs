@@ -41,6 +41,11 @@ public static class OutputFormat
                     writer.WriteNumber("downloadRate", p.DownloadRate);
                     writer.WriteNumber("uploadRate", p.UploadRate);
                     writer.WriteNumber("peers", p.PeerCount);
+                    if (p.TrackerError is { } trackerError)
+                    {
+                        writer.WriteString("trackerError", trackerError);
+                    }
+
                     break;
                 case NodeOutputs.Error e:
                     writer.WriteString("error", e.Reason);

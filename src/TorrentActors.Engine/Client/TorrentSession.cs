@@ -300,7 +300,8 @@ public sealed partial class TorrentSession : ITorrentSession
         {
             status = StatusLocked();
             var last = _lastRaised;
-            if (last is not null && last.State == status.State && last.WholePercent == status.WholePercent && last.Error == status.Error)
+            if (last is not null && last.State == status.State && last.WholePercent == status.WholePercent && last.Error == status.Error
+                && last.TrackerError == status.TrackerError)
             {
                 return;
             }
@@ -357,8 +358,13 @@ public sealed partial class TorrentSession : ITorrentSession
 
         var announcer = new TrackerAnnouncer(
             Torrent.AnnounceTiers,
-            e => new AnnounceRequest(InfoHash, _engine.PeerId, _engine.AnnouncedPort, Uploaded, Downloaded, Left, e));
+            e => new AnnounceRequest(InfoHash, _engine.PeerId, _engine.AnnouncedPort, Uploaded, Downloaded, Left, e),
+            logger: _logger);
         announcer.PeersDiscovered += AddPeers;
+
+        // A tracker failure (each one is also a warning on the log) shows in the status, and so does its end.
+        announcer.AnnounceFailed += _ => RaiseIfChanged();
+        announcer.Announced += (_, _) => RaiseIfChanged();
         return announcer;
     }
 
@@ -426,7 +432,7 @@ public sealed partial class TorrentSession : ITorrentSession
         var verified = _picker.VerifiedBytes;
         var progress = Torrent.TotalLength == 0 ? (_picker.IsComplete ? 1 : 0) : (double)verified / Torrent.TotalLength;
         var swarm = _run?.Swarm;
-        return new TorrentStatus(_state, progress, verified, swarm?.DownloadRate ?? 0, swarm?.UploadRate ?? 0, swarm?.Peers.Count ?? 0, _error);
+        return new TorrentStatus(_state, progress, verified, swarm?.DownloadRate ?? 0, swarm?.UploadRate ?? 0, swarm?.Peers.Count ?? 0, _error, _run?.Announcer?.LastError);
     }
 
     private static partial class Log

@@ -10,7 +10,10 @@ public enum TorrentState
     Error,
 }
 
-/// <summary>A snapshot of one torrent session. Progress is 0..1 over verified pieces.</summary>
+/// <summary>
+/// A snapshot of one torrent session. Progress is 0..1 over verified pieces. <paramref name="Error"/> is why the session
+/// failed; <paramref name="TrackerError"/> why its last announce failed while it runs on (null after a success).
+/// </summary>
 public sealed record TorrentStatus(
     TorrentState State,
     double Progress,
@@ -18,7 +21,8 @@ public sealed record TorrentStatus(
     long DownloadRate,
     long UploadRate,
     int PeerCount,
-    string? Error)
+    string? Error,
+    string? TrackerError = null)
 {
     public static readonly TorrentStatus Initial = new(TorrentState.Stopped, 0, 0, 0, 0, 0, null);
 

@@ -27,6 +27,7 @@ public sealed class TrackerFaultTests
         await TransferTests.WaitForAsync(() => leech.TrackerError is not null, TimeSpan.FromSeconds(60), () => $"requests {tracker.Requests}");
         Assert.Equal(TorrentState.Downloading, leech.Status.State);
         Assert.Null(leech.Status.Error);
+        Assert.Equal(leech.TrackerError, leech.Status.TrackerError);
         if (garbage)
         {
             Assert.True(tracker.Requests >= 1);
