@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using TorrentActors.Actors.Diagnostics;
 using TorrentActors.Actors.Fetching;
 using TorrentActors.Actors.Input;
 using TorrentActors.Actors.Lifetime;
@@ -40,21 +42,24 @@ public static class NodeActorsHosting
         return services;
     }
 
-    /// <summary>Akka logs through Microsoft.Extensions.Logging (the host sends it to stderr); nothing reaches stdout.</summary>
-    public static AkkaConfigurationBuilder AddNodeLogging(this AkkaConfigurationBuilder builder) =>
+    /// <summary>
+    /// Akka logs through Microsoft.Extensions.Logging (the host sends it to stderr) with <see cref="AkkaLogBridge"/>,
+    /// events at <paramref name="minimum"/> and above; nothing reaches stdout.
+    /// </summary>
+    public static AkkaConfigurationBuilder AddNodeLogging(this AkkaConfigurationBuilder builder, LogLevel minimum = LogLevel.Information) =>
         builder
             .AddHocon("akka.stdout-loglevel = OFF\nakka.log-dead-letters-during-shutdown = off", HoconAddMode.Prepend)
             .ConfigureLoggers(loggers =>
             {
-                loggers.LogLevel = Akka.Event.LogLevel.InfoLevel;
+                loggers.LogLevel = AkkaLogBridge.ToAkkaLevel(minimum);
                 loggers.ClearLoggers();
-                loggers.AddLoggerFactory();
+                loggers.AddLogger<AkkaLogBridge>();
             });
 
     /// <summary>Every actor of the recipe's graph, each through its own <c>AddXActor</c>.</summary>
-    public static AkkaConfigurationBuilder AddNodeActors(this AkkaConfigurationBuilder builder) =>
+    public static AkkaConfigurationBuilder AddNodeActors(this AkkaConfigurationBuilder builder, LogLevel minimumLogLevel = LogLevel.Information) =>
         builder
-            .AddNodeLogging()
+            .AddNodeLogging(minimumLogLevel)
             .AddStdoutActor()
             .AddLifetimeActor()
             .AddMonitorActor()

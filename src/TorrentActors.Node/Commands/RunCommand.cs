@@ -69,9 +69,9 @@ internal static class RunCommand
             var announce = settings.Tracker ?? tracker?.AnnounceUri.ToString();
             var actorSettings = remote.Apply(settings.ToActorSettings(announce));
             // Only the stdout actor writes the protocol; anything else that writes to Console.Out (Akka's fallback
-            // logger prints late shutdown messages of remoting there) lands on stderr.
+            // logger prints late shutdown messages there) lands on stderr as log lines.
             var protocolOut = Console.Out;
-            Console.SetOut(Console.Error);
+            Console.SetOut(new StrayOutputWriter(Console.Error, settings.LogLevel));
             var host = NodeHost.Build(settings, actorSettings, input.Configuration, remote.Stdin(Console.In), protocolOut, remote.Settings);
             try
             {

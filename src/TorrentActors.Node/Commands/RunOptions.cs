@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using TorrentActors.Node.Hosting;
 
 namespace TorrentActors.Node.Commands;
@@ -27,11 +28,17 @@ internal sealed class RunOptions
 
     public Option<bool> ExitWhenComplete { get; } = new("--exit-when-complete") { Description = "Exit 0 once every torrent is at 100%" };
 
+    public Option<LogLevel> LogLevel { get; } = new("--log-level")
+    {
+        Description = "Lowest level of log lines on stderr (default information)",
+        HelpName = "trace|debug|information|warning|error|none",
+    };
+
     public Option<FileInfo> Config { get; } = new("--config") { Description = "A JSON settings file (same keys as config/torrentactors.json)" };
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { TorrentDir, DownloadDir, Tracker, TrackerPort, NoTracker, ListenPort, Host, Json, ExitOnEof, ExitWhenComplete, Config })
+        foreach (var option in new Option[] { TorrentDir, DownloadDir, Tracker, TrackerPort, NoTracker, ListenPort, Host, Json, ExitOnEof, ExitWhenComplete, LogLevel, Config })
         {
             command.Options.Add(option);
         }
@@ -52,6 +59,7 @@ internal sealed class RunOptions
         Apply(result, Json, v => settings.Json = v);
         Apply(result, ExitOnEof, v => settings.ExitOnEof = v);
         Apply(result, ExitWhenComplete, v => settings.ExitWhenComplete = v);
+        Apply(result, LogLevel, v => settings.LogLevel = v);
         return (settings, configuration);
     }
 

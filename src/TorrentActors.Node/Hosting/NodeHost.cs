@@ -9,7 +9,7 @@ using TorrentActors.Engine.Client;
 
 namespace TorrentActors.Node.Hosting;
 
-/// <summary>Builds the node's host: logging to stderr, the engine, and the actors through their <c>AddXActor</c> wiring.</summary>
+/// <summary>Builds the node's host: logging to stderr one line per event, the engine, and the actors through their <c>AddXActor</c> wiring.</summary>
 internal static class NodeHost
 {
     public static IHost Build(NodeSettings settings, NodeActorSettings actorSettings, IConfiguration configuration, TextReader stdin, TextWriter stdout, RemoteSettings? remote = null)
@@ -21,15 +21,7 @@ internal static class NodeHost
             ContentRootPath = AppContext.BaseDirectory,
         });
 
-        builder.Logging.ClearProviders();
-        builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
-        builder.Logging.AddSimpleConsole(options =>
-        {
-            options.SingleLine = true;
-            options.TimestampFormat = "HH:mm:ss.fff ";
-        });
-        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(
-            options => options.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.AddNodeConsole(settings.LogLevel, configuration.GetSection("Logging"));
         builder.Services.Configure<ConsoleLifetimeOptions>(options => options.SuppressStatusMessages = true);
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = actorSettings.StopTimeout + TimeSpan.FromSeconds(10));
 
@@ -39,7 +31,7 @@ internal static class NodeHost
         builder.Services.AddNodeActorServices(actorSettings, stdin, stdout);
         builder.Services.AddAkka(NodeActorsHosting.ActorSystemName, akka =>
         {
-            akka.AddNodeActors();
+            akka.AddNodeActors(settings.LogLevel);
             if (remote is not null)
             {
                 akka.AddRemoteGateway().WithTorrentRemoting(remote);

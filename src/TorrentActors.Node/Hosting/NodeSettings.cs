@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using TorrentActors.Actors;
 
 namespace TorrentActors.Node.Hosting;
@@ -41,6 +42,9 @@ public sealed class NodeSettings
     public long MaxTorrentFileBytes { get; set; } = 4 * 1024 * 1024;
 
     public int HttpTimeoutSeconds { get; set; } = 30;
+
+    /// <summary>The lowest level of log events written to stderr: Trace, Debug, Information, Warning, Error or None.</summary>
+    public LogLevel LogLevel { get; set; } = LogLevel.Information;
 
     /// <summary>The default config file shipped beside the executable.</summary>
     public static string DefaultConfigPath => Path.Combine(AppContext.BaseDirectory, "config", "torrentactors.json");
