@@ -25,19 +25,30 @@ public static class NodeActorsHosting
     /// Registers what the actors resolve: settings, stdin/stdout, and the HTTP client for the fetcher.
     /// The host registers the <see cref="TorrentActors.Engine.Client.ITorrentEngine"/> itself (one place builds it).
     /// </summary>
-    public static IServiceCollection AddNodeActorServices(this IServiceCollection services, NodeActorSettings settings, TextReader stdin, TextWriter stdout)
+    public static IServiceCollection AddNodeActorServices(this IServiceCollection services, NodeActorSettings settings, TextReader stdin, TextWriter stdout) =>
+        services.AddNodeActorServices(_ => settings, stdin, stdout);
+
+    /// <summary>
+    /// As above, with the settings made when first resolved, which is when the actors start: after the hosted
+    /// services registered before the actor system (the embedded tracker whose URL they carry).
+    /// </summary>
+    public static IServiceCollection AddNodeActorServices(this IServiceCollection services, Func<IServiceProvider, NodeActorSettings> settings, TextReader stdin, TextWriter stdout)
     {
         services.AddSingleton(settings);
         services.AddSingleton(new StdinSource(stdin));
         services.AddSingleton(new StdoutTarget(stdout));
         services.AddHttpClient(TorrentFetching.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            .ConfigurePrimaryHttpMessageHandler(provider =>
             {
-                AllowAutoRedirect = true,
-                MaxAutomaticRedirections = settings.MaxHttpRedirects,
-                ConnectTimeout = settings.HttpTimeout,
-                UseProxy = false,
-                AutomaticDecompression = DecompressionMethods.None,
+                var resolved = provider.GetRequiredService<NodeActorSettings>();
+                return new SocketsHttpHandler
+                {
+                    AllowAutoRedirect = true,
+                    MaxAutomaticRedirections = resolved.MaxHttpRedirects,
+                    ConnectTimeout = resolved.HttpTimeout,
+                    UseProxy = false,
+                    AutomaticDecompression = DecompressionMethods.None,
+                };
             });
         return services;
     }

@@ -36,15 +36,24 @@ internal sealed class RunOptions
 
     public Option<FileInfo> Config { get; } = new("--config") { Description = "A JSON settings file (same keys as config/torrentactors.json)" };
 
+    /// <summary>The remote-control flags, read with the others.</summary>
+    public RemoteRunOptions Remote { get; } = new();
+
     public void AddTo(Command command)
     {
         foreach (var option in new Option[] { TorrentDir, DownloadDir, Tracker, TrackerPort, NoTracker, ListenPort, Host, Json, ExitOnEof, ExitWhenComplete, LogLevel, Config })
         {
             command.Options.Add(option);
         }
+
+        Remote.AddTo(command);
     }
 
-    /// <summary>Settings from config layers, then the flags actually given.</summary>
+    /// <summary>
+    /// Settings from config layers, then the flags actually given. A config file that is missing or not JSON, or a
+    /// value that does not fit its setting, throws (<see cref="IOException"/>, <see cref="FormatException"/>,
+    /// <see cref="InvalidDataException"/>, <see cref="InvalidOperationException"/>).
+    /// </summary>
     public (NodeSettings Settings, IConfiguration Configuration) Read(ParseResult result)
     {
         var configuration = NodeSettings.BuildConfiguration(result.GetValue(Config)?.FullName);
@@ -60,6 +69,7 @@ internal sealed class RunOptions
         Apply(result, ExitOnEof, v => settings.ExitOnEof = v);
         Apply(result, ExitWhenComplete, v => settings.ExitWhenComplete = v);
         Apply(result, LogLevel, v => settings.LogLevel = v);
+        Remote.Apply(result, settings);
         return (settings, configuration);
     }
 

@@ -11,10 +11,9 @@ internal static class CommandRunner
 {
     public static async Task<CommandOutcome> RunAsync(params string[] args)
     {
-        var root = new RootCommand("test root") { MakeCommand.Create(), InfoCommand.Create() };
         var stdout = new StringWriter();
         var stderr = new StringWriter();
-        var exit = await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = stdout, Error = stderr });
+        var exit = await NodeCommands.CreateRoot().Parse(args).InvokeAsync(NodeCommands.Invocation(stdout, stderr));
         return new CommandOutcome(exit, stdout.ToString(), stderr.ToString());
     }
 

@@ -7,6 +7,7 @@ using Xunit;
 namespace TorrentActors.Node.Tests.Hosting;
 
 /// <summary>Settings layers: defaults in code, config file, environment (TORRENTACTORS_), then flags given.</summary>
+[Collection(EnvironmentCollection.Name)]
 public sealed class NodeSettingsTests : IDisposable
 {
     private const string PortVariable = "TORRENTACTORS_TRACKERPORT";
