@@ -67,7 +67,7 @@ public static class NodeActorsHosting
                 loggers.AddLogger<AkkaLogBridge>();
             });
 
-    /// <summary>Every actor of the recipe's graph, each through its own <c>AddXActor</c>.</summary>
+    /// <summary>Every actor of the node (stdout, lifetime, monitor, patrons, writer, maker, fetchers, parser, stdin bridge), each through its own <c>AddXActor</c>.</summary>
     public static AkkaConfigurationBuilder AddNodeActors(this AkkaConfigurationBuilder builder, LogLevel minimumLogLevel = LogLevel.Information) =>
         builder
             .AddNodeLogging(minimumLogLevel)

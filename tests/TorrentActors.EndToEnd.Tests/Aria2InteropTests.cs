@@ -5,7 +5,7 @@ using Xunit;
 
 namespace TorrentActors.EndToEnd.Tests;
 
-/// <summary>The recipe's promise: any BitTorrent client given the torrent this node makes can download the file.</summary>
+/// <summary>Another BitTorrent client (aria2c) given the torrent this node makes downloads the file from the node.</summary>
 public class Aria2InteropTests
 {
     [SkippableFact]

@@ -14,7 +14,7 @@ internal sealed class RunOptions
 
     public Option<string> Tracker { get; } = new("--tracker") { Description = "Announce URL of an external tracker, used instead of the embedded one" };
 
-    public Option<int> TrackerPort { get; } = new("--tracker-port") { Description = "HTTP port of the embedded tracker; 0 picks a free one (default 6969)" };
+    public Option<int> TrackerPort { get; } = new("--tracker-port") { Description = "Port of the embedded tracker, HTTP and UDP (BEP 15); 0 picks free ones (default 6969)" };
 
     public Option<bool> NoTracker { get; } = new("--no-tracker") { Description = "Run no embedded tracker" };
 

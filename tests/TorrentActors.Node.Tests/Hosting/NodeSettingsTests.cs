@@ -107,6 +107,12 @@ public sealed class NodeSettingsTests : IDisposable
     }
 
     [Fact]
+    public void The_tracker_port_flag_says_it_sets_the_http_and_the_udp_port()
+    {
+        Assert.Contains("HTTP and UDP", new RunOptions().TrackerPort.Description, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Actor_settings_get_full_paths_and_the_announce_url()
     {
         var settings = new NodeSettings { TorrentDirectory = "t", DownloadDirectory = "d", ExitOnEof = true, HttpTimeoutSeconds = 5 };
