@@ -407,7 +407,7 @@ public sealed class TransferScenario : IScenario
         }
     }
 
-    /// <summary>opentracker (whitelist build) chrooted into a folder, as in INTEROP-NOTES.</summary>
+    /// <summary>opentracker (whitelist build) chrooted into a folder that holds its whitelist file.</summary>
     private sealed class OpenTracker : IAsyncDisposable
     {
         private readonly Process _process;
