@@ -1,4 +1,3 @@
-using System.CommandLine;
 using Akka.Actor;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -22,7 +21,7 @@ public sealed class CompositionRootTests : IDisposable
     private static readonly string[] Variables =
         ["TORRENTACTORS_ENGINE__MAXPEERSPERTORRENT", "TORRENTACTORS_REMOTE__MAXFRAMEBYTES", "TORRENTACTORS_LISTENPORT"];
 
-    private readonly string _dir = Directory.CreateTempSubdirectory("ta-root-").FullName;
+    private readonly TempFolder _temp = new("ta-root-");
 
     public void Dispose()
     {
@@ -31,24 +30,14 @@ public sealed class CompositionRootTests : IDisposable
             Environment.SetEnvironmentVariable(variable, null);
         }
 
-        Directory.Delete(_dir, recursive: true);
+        _temp.Dispose();
     }
 
     private string ConfigFile(string json)
     {
-        var file = Path.Combine(_dir, "node.json");
+        var file = Path.Combine(_temp.Path, "node.json");
         File.WriteAllText(file, json);
         return file;
-    }
-
-    private static (NodeSettings Settings, Microsoft.Extensions.Configuration.IConfiguration Configuration) Read(params string[] args)
-    {
-        var options = new RunOptions();
-        var command = new Command("run");
-        options.AddTo(command);
-        var result = command.Parse(args);
-        Assert.Empty(result.Errors);
-        return options.Read(result);
     }
 
     [Fact]
@@ -61,7 +50,7 @@ public sealed class CompositionRootTests : IDisposable
               "Remote": { "MaxFrameBytes": 700000 }
             }
             """);
-        var (settings, configuration) = Read("--config", file, "--tracker-port", "0", "--torrent-dir", Path.Combine(_dir, "t"), "--download-dir", Path.Combine(_dir, "d"));
+        var (settings, configuration) = NodeSettingsTests.Read("--config", file, "--tracker-port", "0", "--torrent-dir", Path.Combine(_temp.Path, "t"), "--download-dir", Path.Combine(_temp.Path, "d"));
         settings.Validate();
 
         using var host = NodeHost.Build(settings, configuration, TextReader.Null, new StringWriter());
@@ -97,18 +86,18 @@ public sealed class CompositionRootTests : IDisposable
     {
         var file = ConfigFile("""{ "Engine": { "MaxPeersPerTorrent": 17 }, "Remote": { "MaxFrameBytes": 700000, "Port": 4999 } }""");
 
-        var (settings, _) = Read("--config", file);
+        var (settings, _) = NodeSettingsTests.Read("--config", file);
         Assert.Equal(17, settings.ToEngineSettings().MaxPeersPerTorrent);
         Assert.Equal(700000, settings.ToRemoteSettings()!.MaxFrameBytes);
         Assert.Equal(4999, settings.ToRemoteSettings()!.Port);
 
         Environment.SetEnvironmentVariable("TORRENTACTORS_ENGINE__MAXPEERSPERTORRENT", "23");
         Environment.SetEnvironmentVariable("TORRENTACTORS_REMOTE__MAXFRAMEBYTES", "800000");
-        (settings, _) = Read("--config", file);
+        (settings, _) = NodeSettingsTests.Read("--config", file);
         Assert.Equal(23, settings.ToEngineSettings().MaxPeersPerTorrent);
         Assert.Equal(800000, settings.ToRemoteSettings()!.MaxFrameBytes);
 
-        (settings, _) = Read("--config", file, "--remote-max-frame", "900000", "--remote-port", "0");
+        (settings, _) = NodeSettingsTests.Read("--config", file, "--remote-max-frame", "900000", "--remote-port", "0");
         Assert.Equal(900000, settings.ToRemoteSettings()!.MaxFrameBytes);
         Assert.Equal(0, settings.ToRemoteSettings()!.Port);
         Assert.Equal(23, settings.ToEngineSettings().MaxPeersPerTorrent);
@@ -120,7 +109,7 @@ public sealed class CompositionRootTests : IDisposable
         var file = ConfigFile("""{ "Host": "127.0.0.2", "Engine": { "ListenPort": 1234 }, "EmbeddedTracker": { "HttpPort": 1 } }""");
         Environment.SetEnvironmentVariable("TORRENTACTORS_LISTENPORT", "7000");
 
-        var (settings, _) = Read("--config", file, "--tracker-port", "7001");
+        var (settings, _) = NodeSettingsTests.Read("--config", file, "--tracker-port", "7001");
         var engine = settings.ToEngineSettings();
         Assert.Equal(7000, engine.ListenPort);
         Assert.Equal(System.Net.IPAddress.Parse("127.0.0.2"), engine.ListenAddress);
@@ -134,10 +123,10 @@ public sealed class CompositionRootTests : IDisposable
     public void No_remote_and_no_stdin_are_keys_as_well_as_flags()
     {
         var file = ConfigFile("""{ "NoRemote": true }""");
-        var (settings, _) = Read("--config", file);
+        var (settings, _) = NodeSettingsTests.Read("--config", file);
         Assert.Null(settings.ToRemoteSettings());
 
-        (settings, _) = Read("--config", file, "--no-stdin");
+        (settings, _) = NodeSettingsTests.Read("--config", file, "--no-stdin");
         Assert.Equal("--no-stdin needs remote control; drop --no-remote", RemoteRunOptions.Check(settings));
     }
 
@@ -151,7 +140,7 @@ public sealed class CompositionRootTests : IDisposable
     {
         var file = ConfigFile(json);
 
-        var outcome = await CommandRunner.RunProcessAsync(_dir, "run", "--config", file, "--no-remote", "--no-tracker");
+        var outcome = await CommandRunner.RunProcessAsync(_temp.Path, "run", "--config", file, "--no-remote", "--no-tracker");
 
         Assert.Equal(2, outcome.ExitCode);
         Assert.Contains(named, outcome.Stderr, StringComparison.Ordinal);

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Xunit;
 
 namespace TorrentActors.Node.Tests.Repository;
@@ -10,9 +9,9 @@ namespace TorrentActors.Node.Tests.Repository;
 /// </summary>
 public sealed class CiSummaryTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("ta-trx-").FullName;
+    private readonly TempFolder _temp = new("ta-trx-");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public async Task Tests_skipped_at_run_time_count_as_skipped_although_the_trx_counters_say_none()
@@ -28,7 +27,7 @@ public sealed class CiSummaryTests : IDisposable
     public async Task Results_of_every_trx_file_are_summed_and_failures_counted_as_failed()
     {
         WriteTrx("a.trx", ("A.Passes", "Passed"), ("A.Fails", "Failed"));
-        Directory.CreateDirectory(Path.Combine(_dir, "nested"));
+        Directory.CreateDirectory(Path.Combine(_temp.Path, "nested"));
         WriteTrx(Path.Combine("nested", "b.trx"), ("B.Passes", "Passed"), ("B.Theory(x: 1)", "Passed"), ("B.Skips", "NotExecuted"), ("B.TimesOut", "Timeout"));
 
         Assert.Equal("3 passed, 2 failed, 1 skipped", await SummarizeAsync());
@@ -60,20 +59,13 @@ public sealed class CiSummaryTests : IDisposable
               </ResultSummary>
             </TestRun>
             """;
-        File.WriteAllText(Path.Combine(_dir, name), trx);
+        File.WriteAllText(Path.Combine(_temp.Path, name), trx);
     }
 
     private async Task<string> SummarizeAsync()
     {
-        var start = new ProcessStartInfo("python3") { RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(Path.Combine(BuildScriptTests.Root, ".ci", "trx-summary.py"));
-        start.ArgumentList.Add(_dir);
-        using var process = Process.Start(start)!;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-        await process.WaitForExitAsync(timeout.Token);
-        Assert.True(process.ExitCode == 0, await stderr);
-        return (await stdout).Trim();
+        var result = await TestProcess.RunAsync("python3", [Path.Combine(BuildScriptTests.Root, ".ci", "trx-summary.py"), _temp.Path], timeout: TimeSpan.FromSeconds(60));
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        return result.Stdout.Trim();
     }
 }
