@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using TorrentActors.Actors.Diagnostics;
 using TorrentActors.Actors.Fetching;
 using TorrentActors.Actors.Input;
 using TorrentActors.Actors.Lifetime;
@@ -23,38 +25,52 @@ public static class NodeActorsHosting
     /// Registers what the actors resolve: settings, stdin/stdout, and the HTTP client for the fetcher.
     /// The host registers the <see cref="TorrentActors.Engine.Client.ITorrentEngine"/> itself (one place builds it).
     /// </summary>
-    public static IServiceCollection AddNodeActorServices(this IServiceCollection services, NodeActorSettings settings, TextReader stdin, TextWriter stdout)
+    public static IServiceCollection AddNodeActorServices(this IServiceCollection services, NodeActorSettings settings, TextReader stdin, TextWriter stdout) =>
+        services.AddNodeActorServices(_ => settings, stdin, stdout);
+
+    /// <summary>
+    /// As above, with the settings made when first resolved, which is when the actors start: after the hosted
+    /// services registered before the actor system (the embedded tracker whose URL they carry).
+    /// </summary>
+    public static IServiceCollection AddNodeActorServices(this IServiceCollection services, Func<IServiceProvider, NodeActorSettings> settings, TextReader stdin, TextWriter stdout)
     {
         services.AddSingleton(settings);
         services.AddSingleton(new StdinSource(stdin));
         services.AddSingleton(new StdoutTarget(stdout));
         services.AddHttpClient(TorrentFetching.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
-            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            .ConfigurePrimaryHttpMessageHandler(provider =>
             {
-                AllowAutoRedirect = true,
-                MaxAutomaticRedirections = settings.MaxHttpRedirects,
-                ConnectTimeout = settings.HttpTimeout,
-                UseProxy = false,
-                AutomaticDecompression = DecompressionMethods.None,
+                var resolved = provider.GetRequiredService<NodeActorSettings>();
+                return new SocketsHttpHandler
+                {
+                    AllowAutoRedirect = true,
+                    MaxAutomaticRedirections = resolved.MaxHttpRedirects,
+                    ConnectTimeout = resolved.HttpTimeout,
+                    UseProxy = false,
+                    AutomaticDecompression = DecompressionMethods.None,
+                };
             });
         return services;
     }
 
-    /// <summary>Akka logs through Microsoft.Extensions.Logging (the host sends it to stderr); nothing reaches stdout.</summary>
-    public static AkkaConfigurationBuilder AddNodeLogging(this AkkaConfigurationBuilder builder) =>
+    /// <summary>
+    /// Akka logs through Microsoft.Extensions.Logging (the host sends it to stderr) with <see cref="AkkaLogBridge"/>,
+    /// events at <paramref name="minimum"/> and above; nothing reaches stdout.
+    /// </summary>
+    public static AkkaConfigurationBuilder AddNodeLogging(this AkkaConfigurationBuilder builder, LogLevel minimum = LogLevel.Information) =>
         builder
             .AddHocon("akka.stdout-loglevel = OFF\nakka.log-dead-letters-during-shutdown = off", HoconAddMode.Prepend)
             .ConfigureLoggers(loggers =>
             {
-                loggers.LogLevel = Akka.Event.LogLevel.InfoLevel;
+                loggers.LogLevel = AkkaLogBridge.ToAkkaLevel(minimum);
                 loggers.ClearLoggers();
-                loggers.AddLoggerFactory();
+                loggers.AddLogger<AkkaLogBridge>();
             });
 
-    /// <summary>Every actor of the recipe's graph, each through its own <c>AddXActor</c>.</summary>
-    public static AkkaConfigurationBuilder AddNodeActors(this AkkaConfigurationBuilder builder) =>
+    /// <summary>Every actor of the node (stdout, lifetime, monitor, patrons, writer, maker, fetchers, parser, stdin bridge), each through its own <c>AddXActor</c>.</summary>
+    public static AkkaConfigurationBuilder AddNodeActors(this AkkaConfigurationBuilder builder, LogLevel minimumLogLevel = LogLevel.Information) =>
         builder
-            .AddNodeLogging()
+            .AddNodeLogging(minimumLogLevel)
             .AddStdoutActor()
             .AddLifetimeActor()
             .AddMonitorActor()

@@ -48,7 +48,14 @@ public sealed class TrackerServer : IAsyncDisposable
     /// <summary>Adds an infohash to the allow-list; false when it was already allowed or the tracker is open (everything allowed).</summary>
     public bool Allow(InfoHash infoHash) => _store.Allow(Id20.From(infoHash));
 
-    public static async Task<TrackerServer> StartAsync(TrackerOptions options, CancellationToken cancellationToken = default)
+    public static Task<TrackerServer> StartAsync(TrackerOptions options, CancellationToken cancellationToken = default) =>
+        StartAsync(options, loggerFactory: null, cancellationToken);
+
+    /// <summary>
+    /// Starts both listeners. <paramref name="loggerFactory"/> (the embedding host's) receives the tracker's and
+    /// Kestrel's logs; null logs warnings and errors to stderr on its own.
+    /// </summary>
+    public static async Task<TrackerServer> StartAsync(TrackerOptions options, ILoggerFactory? loggerFactory, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.HttpPort is < 0 or > 65535 || options.UdpPort is < 0 or > 65535)
@@ -70,9 +77,17 @@ public sealed class TrackerServer : IAsyncDisposable
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ApplicationName = "TorrentActors.Tracker" });
         builder.Logging.ClearProviders();
-        builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
-        builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        if (loggerFactory is null)
+        {
+            builder.Logging.AddSimpleConsole(o => o.SingleLine = true);
+            builder.Logging.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        }
+        else
+        {
+            // Registered last, the embedding host's factory is the one resolved; the container does not dispose it.
+            builder.Services.AddSingleton(loggerFactory);
+        }
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

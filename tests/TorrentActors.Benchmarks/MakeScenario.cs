@@ -208,21 +208,14 @@ public sealed partial class MakeScenario : IScenario
 
     internal static (int Code, string Stdout, string Stderr) Run(string file, IReadOnlyList<string> args)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
+        try
         {
-            start.ArgumentList.Add(arg);
+            var result = TestProcess.Run(file, args, TimeSpan.FromMinutes(5));
+            return (result.ExitCode, result.Stdout, result.Stderr);
         }
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(5)))
+        catch (TimeoutException)
         {
-            process.Kill(entireProcessTree: true);
-            return (-1, stdout.Result, "timed out");
+            return (-1, "", "timed out");
         }
-
-        return (process.ExitCode, stdout.Result, stderr.Result);
     }
 }

@@ -43,7 +43,7 @@ public sealed partial class TrackerScenario : IScenario
         Process? theirs = null;
         try
         {
-            var ourPort = FreePort();
+            var ourPort = FreePort.TcpAndUdp();
             ours = Start("dotnet", [node, "tracker", "--port", Str(ourPort), "--udp-port", Str(ourPort), "--rate-limit", "0", "--interval", "1800"], null);
             var otFolder = Path.Combine(work, "ot");
             Directory.CreateDirectory(otFolder);
@@ -52,10 +52,10 @@ public sealed partial class TrackerScenario : IScenario
             var memoryHashes = Enumerable.Range(0, 100).Select(i => Id(0xC3, i)).ToArray();
             File.WriteAllLines(Path.Combine(otFolder, "whitelist.txt"), hashes.Concat(memoryHashes).Select(Convert.ToHexStringLower));
             File.SetUnixFileMode(Path.Combine(otFolder, "whitelist.txt"), (UnixFileMode)0b110_100_100);
-            var otPort = FreePort();
+            var otPort = FreePort.TcpAndUdp();
             theirs = Start("opentracker", ["-i", "127.0.0.1", "-p", Str(otPort), "-P", Str(otPort), "-d", otFolder, "-w", "/whitelist.txt", "-A", "127.0.0.1"], otFolder);
-            await WaitForPortAsync(ourPort, ours);
-            await WaitForPortAsync(otPort, theirs);
+            await Listener.WaitForAsync(ourPort, TimeSpan.FromSeconds(60), () => ours.HasExited);
+            await Listener.WaitForAsync(otPort, TimeSpan.FromSeconds(60), () => theirs.HasExited);
 
             // Memory: RSS growth after 100,000 distinct peers (100 torrents x 1,000 peers), announced over UDP.
             var memory = new Dictionary<string, double>();
@@ -338,28 +338,6 @@ public sealed partial class TrackerScenario : IScenario
         return 0;
     }
 
-    private static int FreePort()
-    {
-        for (var attempt = 0; attempt < 50; attempt++)
-        {
-            using var tcp = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            tcp.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-            var port = ((IPEndPoint)tcp.LocalEndPoint!).Port;
-            using var udp = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
-            try
-            {
-                udp.Bind(new IPEndPoint(IPAddress.Loopback, port));
-                return port;
-            }
-            catch (SocketException)
-            {
-                // Taken for UDP: next.
-            }
-        }
-
-        throw new InvalidOperationException("no free TCP+UDP port");
-    }
-
     private static Process Start(string file, string[] arguments, string? workingDirectory)
     {
         var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = workingDirectory ?? "" };
@@ -382,47 +360,10 @@ public sealed partial class TrackerScenario : IScenario
         return process;
     }
 
-    private static async Task WaitForPortAsync(int port, Process owner)
-    {
-        var deadline = DateTime.UtcNow.AddSeconds(60);
-        while (true)
-        {
-            using var client = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            try
-            {
-                await client.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
-                return;
-            }
-            catch (SocketException) when (DateTime.UtcNow < deadline && !owner.HasExited)
-            {
-                await Task.Delay(100);
-            }
-        }
-    }
-
     private static string Run(string file, string[] arguments, TimeSpan timeout)
     {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var argument in arguments)
-        {
-            info.ArgumentList.Add(argument);
-        }
-
-        using var process = Process.Start(info) ?? throw new InvalidOperationException($"could not start {file}");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(timeout))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{file} did not finish within {timeout}");
-        }
-
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{file} exited with {process.ExitCode}: {stderr.Result}");
-        }
-
-        return stdout.Result;
+        var result = TestProcess.Run(file, arguments, timeout);
+        return result.ExitCode == 0 ? result.Stdout : throw new InvalidOperationException($"{file} exited with {result.ExitCode}: {result.Stderr}");
     }
 
     private static string FindRepositoryRoot()

@@ -128,13 +128,13 @@ public sealed class TransferScenario : IScenario
     {
         var runFolder = Path.Combine(root, prepared.Name, tool);
         var seedFolder = Path.GetDirectoryName(prepared.Content)!;
-        var seederPort = FreeTcpPort();
+        var seederPort = FreePort.Tcp();
         var processes = new List<(string Role, Process Process)>();
         try
         {
             var seeder = Start(tool, seed: true, prepared.TorrentPath, seedFolder, seederPort, []);
             processes.Add(("seeder", seeder));
-            await WaitForListenerAsync(seederPort, seeder);
+            await Listener.WaitForAsync(seederPort, TimeSpan.FromSeconds(60), () => seeder.HasExited);
             await Task.Delay(1500); // the seeder registers with the tracker before the clock starts.
             var clock = Stopwatch.StartNew();
             var leechers = new List<Process>();
@@ -142,7 +142,7 @@ public sealed class TransferScenario : IScenario
             {
                 var folder = Path.Combine(runFolder, "leech" + i.ToString(CultureInfo.InvariantCulture));
                 Directory.CreateDirectory(folder);
-                var leecher = Start(tool, seed: false, prepared.TorrentPath, folder, FreeTcpPort(), [$"127.0.0.1:{seederPort}"]);
+                var leecher = Start(tool, seed: false, prepared.TorrentPath, folder, FreePort.Tcp(), [$"127.0.0.1:{seederPort}"]);
                 leechers.Add(leecher);
                 processes.Add(("leecher" + i.ToString(CultureInfo.InvariantCulture), leecher));
             }
@@ -361,53 +361,16 @@ public sealed class TransferScenario : IScenario
         }
     }
 
-    internal static int FreeTcpPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
-    }
-
-    private static async Task WaitForListenerAsync(int port, Process owner)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(60);
-        while (DateTime.UtcNow < deadline && !owner.HasExited)
-        {
-            using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-            try
-            {
-                await socket.ConnectAsync(new IPEndPoint(IPAddress.Loopback, port));
-                return;
-            }
-            catch (SocketException)
-            {
-                await Task.Delay(100);
-            }
-        }
-
-        throw new TimeoutException($"nothing listens on {port}");
-    }
-
     private static async Task RunToEndAsync(string file, IEnumerable<string> arguments)
     {
-        var info = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var a in arguments)
+        var result = await TestProcess.RunAsync(file, arguments, timeout: TimeSpan.FromMinutes(5));
+        if (result.ExitCode != 0)
         {
-            info.ArgumentList.Add(a);
-        }
-
-        using var process = Process.Start(info)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        await process.WaitForExitAsync(timeout.Token);
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{file} failed: {await output}{await error}");
+            throw new InvalidOperationException($"{file} failed: {result.Stdout}{result.Stderr}");
         }
     }
 
-    /// <summary>opentracker (whitelist build) chrooted into a folder, as in INTEROP-NOTES.</summary>
+    /// <summary>opentracker (whitelist build) chrooted into a folder that holds its whitelist file.</summary>
     private sealed class OpenTracker : IAsyncDisposable
     {
         private readonly Process _process;
@@ -433,7 +396,7 @@ public sealed class TransferScenario : IScenario
                 File.SetUnixFileMode(folder, (UnixFileMode)0b111_101_101);
                 File.SetUnixFileMode(Path.Combine(folder, "whitelist.txt"), (UnixFileMode)0b110_100_100);
             }
-            var port = FreeTcpPort();
+            var port = FreePort.Tcp();
             var info = new ProcessStartInfo("opentracker") { RedirectStandardOutput = true, RedirectStandardError = true };
             foreach (var a in new[] { "-i", "127.0.0.1", "-p", port.ToString(CultureInfo.InvariantCulture), "-P", port.ToString(CultureInfo.InvariantCulture), "-d", folder, "-w", "/whitelist.txt", "-A", "127.0.0.1" })
             {
@@ -445,7 +408,7 @@ public sealed class TransferScenario : IScenario
             process.ErrorDataReceived += (_, _) => { };
             process.BeginOutputReadLine();
             process.BeginErrorReadLine();
-            await WaitForListenerAsync(port, process);
+            await Listener.WaitForAsync(port, TimeSpan.FromSeconds(60), () => process.HasExited);
             return new OpenTracker(process, folder, port);
         }
 

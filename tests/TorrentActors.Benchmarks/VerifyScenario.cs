@@ -51,7 +51,7 @@ public sealed class VerifyScenario : IScenario
                     var watch = Stopwatch.StartNew();
                     var exit = MakeScenario.Run(aria2c, [
                         "--no-conf", "-V", "--seed-time=0", "--dir=" + folder, "--enable-dht=false", "--bt-enable-lpd=false",
-                        "--interface=127.0.0.1", "--listen-port=" + TransferScenario.FreeTcpPort().ToString(CultureInfo.InvariantCulture),
+                        "--interface=127.0.0.1", "--listen-port=" + FreePort.Tcp().ToString(CultureInfo.InvariantCulture),
                         "--console-log-level=error", "--summary-interval=0", "--allow-overwrite=false", "--bt-tracker-connect-timeout=1",
                         "--bt-stop-timeout=1", torrentPath,
                     ]);

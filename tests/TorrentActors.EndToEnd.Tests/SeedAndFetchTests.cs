@@ -4,7 +4,7 @@ using Xunit;
 
 namespace TorrentActors.EndToEnd.Tests;
 
-/// <summary>The recipe's scenario with real processes: node A seeds a file, node B fetches its torrent and downloads it.</summary>
+/// <summary>Two real node processes: node A seeds a file, node B fetches its torrent and downloads it.</summary>
 public class SeedAndFetchTests
 {
     private static readonly TimeSpan Transfer = TimeSpan.FromSeconds(120);

@@ -4,25 +4,25 @@ namespace TorrentActors.Tracker.Tests;
 
 public sealed class TorrentFilesTests : IAsyncLifetime
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "ta-tf-" + Guid.NewGuid().ToString("N")[..12]);
+    private readonly TempFolder _temp = new("ta-tf-");
     private TrackerServer _tracker = null!;
 
     public async Task InitializeAsync()
     {
-        var served = Directory.CreateDirectory(Path.Combine(_root, "served")).FullName;
+        var served = Directory.CreateDirectory(Path.Combine(_temp.Path, "served")).FullName;
         await File.WriteAllBytesAsync(Path.Combine(served, "linux iso.torrent"), "d4:infode"u8.ToArray());
         await File.WriteAllTextAsync(Path.Combine(served, "notes.txt"), "not a torrent");
-        await File.WriteAllTextAsync(Path.Combine(_root, "secret.torrent"), "outside");
+        await File.WriteAllTextAsync(Path.Combine(_temp.Path, "secret.torrent"), "outside");
         Directory.CreateDirectory(Path.Combine(served, "sub"));
         await File.WriteAllTextAsync(Path.Combine(served, "sub", "a.torrent"), "nested");
-        File.CreateSymbolicLink(Path.Combine(served, "link.torrent"), Path.Combine(_root, "secret.torrent"));
+        File.CreateSymbolicLink(Path.Combine(served, "link.torrent"), Path.Combine(_temp.Path, "secret.torrent"));
         _tracker = await TrackerServer.StartAsync(new TrackerOptions { HttpPort = 0, UdpPort = null, TorrentDirectory = served });
     }
 
     public async Task DisposeAsync()
     {
         await _tracker.DisposeAsync();
-        Directory.Delete(_root, recursive: true);
+        _temp.Dispose();
     }
 
     [Fact]

@@ -7,7 +7,7 @@ using TorrentActors.Engine.Client;
 namespace TorrentActors.Actors.Monitoring;
 
 /// <summary>
-/// The recipe's MonitorParser as pure functions: it keeps ID → (name, percent) and emits a line only when
+/// The monitor's state and decisions as pure functions: it keeps ID → (name, percent) and emits a line only when
 /// something changes — a new torrent (percent -1), then each rise of the whole-number percentage.
 /// </summary>
 public sealed record MonitorState(ImmutableSortedDictionary<TorrentId, NodeOutputs.Progress> Torrents)

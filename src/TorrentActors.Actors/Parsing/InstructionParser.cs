@@ -15,8 +15,8 @@ public sealed record ParseResult(InstructionCommands.IInstruction? Instruction, 
 }
 
 /// <summary>
-/// The recipe's InstructionParser as a pure function: <c>file:</c> → maker, <c>torrent:http(s)://</c> → HTTP fetcher,
-/// <c>torrent:PATH</c> → file fetcher, plus <c>stop:ID</c>, <c>start:ID</c>, <c>remove:ID</c> and <c>status</c>.
+/// Parses one command line, as a pure function, into the instruction for the actor that handles it: <c>file:</c> → maker, <c>torrent:http(s)://</c> → HTTP fetcher,
+/// <c>torrent:PATH</c> → file fetcher, plus <c>stop:ID</c>, <c>start:ID</c>, <c>remove:ID</c> (→ patrons) and <c>status</c> (→ monitor).
 /// </summary>
 public static class InstructionParser
 {

@@ -4,6 +4,7 @@ using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using TorrentActors.Actors.Diagnostics;
 using TorrentActors.Contracts.Remote;
 
 namespace TorrentActors.Actors.Remote;
@@ -64,7 +65,7 @@ public sealed class RemoteClient : IAsyncDisposable
                 // Stdout is the client's output: Akka's own chatter stays out of it, problems go to the given logs.
                 loggers.LogLevel = logs is null ? Akka.Event.LogLevel.ErrorLevel : Akka.Event.LogLevel.WarningLevel;
                 loggers.ClearLoggers();
-                loggers.AddLoggerFactory();
+                loggers.AddLogger<AkkaLogBridge>();
             })
             .WithTorrentRemoting(settings with { Port = 0 }));
         var host = builder.Build();

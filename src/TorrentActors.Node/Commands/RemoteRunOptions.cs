@@ -3,13 +3,13 @@ using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Microsoft.Extensions.DependencyInjection;
-using TorrentActors.Actors;
 using TorrentActors.Actors.Remote;
 using TorrentActors.Contracts.Remote;
+using TorrentActors.Node.Hosting;
 
 namespace TorrentActors.Node.Commands;
 
-/// <summary>The remote-control options of <c>run</c>: where the gateway listens, TLS, and <c>--no-stdin</c>.</summary>
+/// <summary>The remote-control flags of <c>run</c> (section <c>Remote</c>, keys <c>NoRemote</c>, <c>NoStdin</c>): where the gateway listens, TLS, and <c>--no-stdin</c>.</summary>
 internal sealed class RemoteRunOptions
 {
     public Option<bool> NoRemote { get; } = new("--no-remote") { Description = "Serve no remote control (no Akka.Remote listener)" };
@@ -39,26 +39,32 @@ internal sealed class RemoteRunOptions
         }
     }
 
-    public Values Read(ParseResult result)
+    /// <summary>Applies the flags actually given onto <paramref name="settings"/> (they win over config and environment).</summary>
+    public void Apply(ParseResult result, NodeSettings settings)
     {
-        var noStdin = result.GetValue(NoStdin);
-        if (result.GetValue(NoRemote))
+        var remote = settings.Remote;
+        if (Given(result, NoRemote))
         {
-            return new Values(null, noStdin, noStdin ? "--no-stdin needs remote control; drop --no-remote" : null);
+            settings.NoRemote = result.GetValue(NoRemote);
         }
 
-        var defaults = new RemoteSettings();
-        var settings = new RemoteSettings
+        if (Given(result, NoStdin))
         {
-            Host = result.GetValue(RemoteHost) ?? defaults.Host,
-            Port = result.GetResult(RemotePort) is { Implicit: false } ? result.GetValue(RemotePort) : defaults.Port,
-            PublicHost = result.GetValue(PublicHost),
-            MaxFrameBytes = result.GetResult(MaxFrameBytes) is { Implicit: false } ? result.GetValue(MaxFrameBytes) : defaults.MaxFrameBytes,
-            CertificatePath = result.GetValue(Certificate) is { } path ? Path.GetFullPath(path) : null,
-            CertificatePassword = result.GetValue(CertificatePassword),
+            settings.NoStdin = result.GetValue(NoStdin);
+        }
+
+        settings.Remote = remote with
+        {
+            Host = Given(result, RemoteHost) ? result.GetValue(RemoteHost)! : remote.Host,
+            Port = Given(result, RemotePort) ? result.GetValue(RemotePort) : remote.Port,
+            PublicHost = Given(result, PublicHost) ? result.GetValue(PublicHost) : remote.PublicHost,
+            MaxFrameBytes = Given(result, MaxFrameBytes) ? result.GetValue(MaxFrameBytes) : remote.MaxFrameBytes,
+            CertificatePath = Given(result, Certificate) ? result.GetValue(Certificate) : remote.CertificatePath,
+            CertificatePassword = Given(result, CertificatePassword) ? result.GetValue(CertificatePassword) : remote.CertificatePassword,
         };
-        return new Values(settings, noStdin, Check(settings));
     }
+
+    private static bool Given<T>(ParseResult result, Option<T> option) => result.GetResult(option) is { Implicit: false };
 
     /// <summary>Writes the node's remote address on stderr, where scripts and clients find it.</summary>
     public static async Task AnnounceAsync(IServiceProvider services, TextWriter stderr)
@@ -69,23 +75,30 @@ internal sealed class RemoteRunOptions
         }
     }
 
-    private static string? Check(RemoteSettings settings)
+    /// <summary>Why the remote settings of <paramref name="settings"/> are unusable, or null when they are fine.</summary>
+    public static string? Check(NodeSettings settings)
     {
-        if (settings.Port is < 0 or > 65535)
+        if (settings.NoRemote)
+        {
+            return settings.NoStdin ? "--no-stdin needs remote control; drop --no-remote" : null;
+        }
+
+        var remote = settings.ToRemoteSettings()!;
+        if (remote.Port is < 0 or > 65535)
         {
             return "--remote-port must be 0..65535";
         }
 
-        if (settings.MaxFrameBytes < 32_000)
+        if (remote.MaxFrameBytes < 32_000)
         {
             return "--remote-max-frame must be at least 32000";
         }
 
-        if (settings.CertificatePath is { } path)
+        if (remote.CertificatePath is { } path)
         {
             try
             {
-                using var certificate = X509CertificateLoader.LoadPkcs12FromFile(path, settings.CertificatePassword);
+                using var certificate = X509CertificateLoader.LoadPkcs12FromFile(path, remote.CertificatePassword);
                 if (!certificate.HasPrivateKey)
                 {
                     return $"{path} holds no private key";
@@ -98,14 +111,5 @@ internal sealed class RemoteRunOptions
         }
 
         return null;
-    }
-
-    /// <summary>The remote settings (null with <c>--no-remote</c>), <c>--no-stdin</c>, and why they are unusable, if they are.</summary>
-    public sealed record Values(RemoteSettings? Settings, bool NoStdin, string? Error)
-    {
-        public TextReader Stdin(TextReader console) => NoStdin ? TextReader.Null : console;
-
-        /// <summary>Without stdin its end means nothing: the node runs until it is stopped.</summary>
-        public NodeActorSettings Apply(NodeActorSettings settings) => NoStdin ? settings with { ExitOnEndOfInput = false } : settings;
     }
 }

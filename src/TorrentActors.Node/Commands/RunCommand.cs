@@ -2,9 +2,9 @@ using System.CommandLine;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using TorrentActors.Actors;
 using TorrentActors.Engine.Client;
 using TorrentActors.Node.Hosting;
-using TorrentActors.Tracker;
 
 namespace TorrentActors.Node.Commands;
 
@@ -16,22 +16,30 @@ internal static class RunCommand
         var command = new Command("run", "Run the node: read commands on stdin, report ID:NAME:PERCENT on stdout.");
         var commandOptions = new RunOptions();
         commandOptions.AddTo(command);
-        var commandRemote = new RemoteRunOptions();
-        commandRemote.AddTo(command);
-        command.SetAction((result, cancellationToken) => RunAsync(commandOptions.Read(result), commandRemote.Read(result), cancellationToken));
+        command.SetAction((result, cancellationToken) => RunAsync(commandOptions, result, cancellationToken));
         root.Subcommands.Add(command);
 
         var rootOptions = new RunOptions();
         rootOptions.AddTo(root);
-        var rootRemote = new RemoteRunOptions();
-        rootRemote.AddTo(root);
-        root.SetAction((result, cancellationToken) => RunAsync(rootOptions.Read(result), rootRemote.Read(result), cancellationToken));
+        root.SetAction((result, cancellationToken) => RunAsync(rootOptions, result, cancellationToken));
     }
 
-    private static async Task<int> RunAsync((NodeSettings Settings, IConfiguration Configuration) input, RemoteRunOptions.Values remote, CancellationToken cancellationToken)
+    private static async Task<int> RunAsync(RunOptions options, ParseResult result, CancellationToken cancellationToken)
     {
-        var settings = input.Settings;
-        if (remote.Error is { } remoteError)
+        NodeSettings settings;
+        IConfiguration configuration;
+        try
+        {
+            (settings, configuration) = options.Read(result);
+            settings.Validate();
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException or FormatException or InvalidDataException or IOException)
+        {
+            await Console.Error.WriteLineAsync($"torrentactors: bad settings: {Flatten(ex)}");
+            return 2;
+        }
+
+        if (RemoteRunOptions.Check(settings) is { } remoteError)
         {
             await Console.Error.WriteLineAsync($"torrentactors: {remoteError}");
             return 2;
@@ -39,69 +47,48 @@ internal static class RunCommand
 
         try
         {
-            settings.Validate();
-        }
-        catch (ArgumentException ex)
-        {
-            await Console.Error.WriteLineAsync($"torrentactors: {ex.Message}");
-            return 2;
-        }
+            Directory.CreateDirectory(settings.TorrentDirectory);
+            Directory.CreateDirectory(settings.DownloadDirectory);
 
-        Directory.CreateDirectory(settings.TorrentDirectory);
-        Directory.CreateDirectory(settings.DownloadDirectory);
-
-        TrackerServer? tracker = null;
-        try
-        {
-            if (settings.Tracker is null && !settings.NoTracker)
-            {
-                tracker = await TrackerServer.StartAsync(
-                    new TrackerOptions
-                    {
-                        Host = settings.Host,
-                        HttpPort = settings.TrackerPort,
-                        UdpPort = settings.TrackerPort,
-                        TorrentDirectory = Path.GetFullPath(settings.TorrentDirectory),
-                    },
-                    cancellationToken);
-            }
-
-            var announce = settings.Tracker ?? tracker?.AnnounceUri.ToString();
-            var actorSettings = remote.Apply(settings.ToActorSettings(announce));
             // Only the stdout actor writes the protocol; anything else that writes to Console.Out (Akka's fallback
-            // logger prints late shutdown messages of remoting there) lands on stderr.
+            // logger prints late shutdown messages there) lands on stderr as log lines.
             var protocolOut = Console.Out;
-            Console.SetOut(Console.Error);
-            var host = NodeHost.Build(settings, actorSettings, input.Configuration, remote.Stdin(Console.In), protocolOut, remote.Settings);
+            Console.SetOut(new StrayOutputWriter(Console.Error, settings.LogLevel));
+            var host = NodeHost.Build(settings, configuration, Console.In, protocolOut);
             try
             {
                 await host.StartAsync(cancellationToken);
                 await RemoteRunOptions.AnnounceAsync(host.Services, Console.Error);
                 var engine = host.Services.GetRequiredService<ITorrentEngine>();
+                var actorSettings = host.Services.GetRequiredService<NodeActorSettings>();
                 await Console.Error.WriteLineAsync(
-                    $"torrentactors: peers on {engine.ListenEndPoint}; tracker {announce ?? "(none)"}; " +
+                    $"torrentactors: peers on {engine.ListenEndPoint}; tracker {actorSettings.AnnounceUrl ?? "(none)"}; " +
                     $"torrents in {actorSettings.TorrentDirectory}; downloads in {actorSettings.DownloadDirectory}");
                 await host.WaitForShutdownAsync(CancellationToken.None);
                 return 0;
             }
             finally
             {
-                // Disposing the container disposes the engine (after the actors stopped its sessions).
+                // Disposing the container disposes the engine (after the actors stopped its sessions) and the tracker.
                 await ((IAsyncDisposable)host).DisposeAsync();
             }
         }
         catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or NotSupportedException or InvalidOperationException or UnauthorizedAccessException)
         {
-            await Console.Error.WriteLineAsync($"torrentactors: failed: {ex.Message}");
-            await Console.Error.WriteLineAsync(ex.ToString());
+            await Console.Error.WriteLineAsync($"torrentactors: failed: {Flatten(ex)}");
             return 1;
         }
-        finally
+    }
+
+    /// <summary>The exception's message and its inner ones', on one line.</summary>
+    private static string Flatten(Exception ex)
+    {
+        var messages = new List<string>();
+        for (var e = ex; e is not null; e = e.InnerException)
         {
-            if (tracker is not null)
-            {
-                await tracker.DisposeAsync();
-            }
+            messages.Add(e.Message.ReplaceLineEndings(" "));
         }
+
+        return string.Join(": ", messages.Distinct());
     }
 }

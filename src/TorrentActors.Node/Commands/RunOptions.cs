@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using TorrentActors.Node.Hosting;
 
 namespace TorrentActors.Node.Commands;
@@ -13,7 +14,7 @@ internal sealed class RunOptions
 
     public Option<string> Tracker { get; } = new("--tracker") { Description = "Announce URL of an external tracker, used instead of the embedded one" };
 
-    public Option<int> TrackerPort { get; } = new("--tracker-port") { Description = "HTTP port of the embedded tracker; 0 picks a free one (default 6969)" };
+    public Option<int> TrackerPort { get; } = new("--tracker-port") { Description = "Port of the embedded tracker, HTTP and UDP (BEP 15); 0 picks free ones (default 6969)" };
 
     public Option<bool> NoTracker { get; } = new("--no-tracker") { Description = "Run no embedded tracker" };
 
@@ -27,17 +28,32 @@ internal sealed class RunOptions
 
     public Option<bool> ExitWhenComplete { get; } = new("--exit-when-complete") { Description = "Exit 0 once every torrent is at 100%" };
 
+    public Option<LogLevel> LogLevel { get; } = new("--log-level")
+    {
+        Description = "Lowest level of log lines on stderr (default information)",
+        HelpName = "trace|debug|information|warning|error|none",
+    };
+
     public Option<FileInfo> Config { get; } = new("--config") { Description = "A JSON settings file (same keys as config/torrentactors.json)" };
+
+    /// <summary>The remote-control flags, read with the others.</summary>
+    public RemoteRunOptions Remote { get; } = new();
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { TorrentDir, DownloadDir, Tracker, TrackerPort, NoTracker, ListenPort, Host, Json, ExitOnEof, ExitWhenComplete, Config })
+        foreach (var option in new Option[] { TorrentDir, DownloadDir, Tracker, TrackerPort, NoTracker, ListenPort, Host, Json, ExitOnEof, ExitWhenComplete, LogLevel, Config })
         {
             command.Options.Add(option);
         }
+
+        Remote.AddTo(command);
     }
 
-    /// <summary>Settings from config layers, then the flags actually given.</summary>
+    /// <summary>
+    /// Settings from config layers, then the flags actually given. A config file that is missing or not JSON, or a
+    /// value that does not fit its setting, throws (<see cref="IOException"/>, <see cref="FormatException"/>,
+    /// <see cref="InvalidDataException"/>, <see cref="InvalidOperationException"/>).
+    /// </summary>
     public (NodeSettings Settings, IConfiguration Configuration) Read(ParseResult result)
     {
         var configuration = NodeSettings.BuildConfiguration(result.GetValue(Config)?.FullName);
@@ -52,6 +68,8 @@ internal sealed class RunOptions
         Apply(result, Json, v => settings.Json = v);
         Apply(result, ExitOnEof, v => settings.ExitOnEof = v);
         Apply(result, ExitWhenComplete, v => settings.ExitWhenComplete = v);
+        Apply(result, LogLevel, v => settings.LogLevel = v);
+        Remote.Apply(result, settings);
         return (settings, configuration);
     }
 

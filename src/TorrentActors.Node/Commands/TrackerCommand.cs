@@ -1,5 +1,7 @@
 using System.CommandLine;
+using Microsoft.Extensions.Logging;
 using TorrentActors.Engine.Metainfo;
+using TorrentActors.Node.Hosting;
 using TorrentActors.Tracker;
 
 namespace TorrentActors.Node.Commands;
@@ -76,10 +78,12 @@ internal static class TrackerCommand
             }
 
             cancellationToken = stop.Token;
+            // Warnings and errors on stderr, one line each, as the node writes them.
+            using var logs = LoggerFactory.Create(logging => logging.AddNodeConsole(LogLevel.Warning));
             TrackerServer tracker;
             try
             {
-                tracker = await TrackerServer.StartAsync(options, cancellationToken);
+                tracker = await TrackerServer.StartAsync(options, logs, cancellationToken);
             }
             catch (Exception e) when (e is IOException or ArgumentException or System.Net.Sockets.SocketException)
             {

@@ -2,17 +2,26 @@ using Akka.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 using TorrentActors.Actors;
 using TorrentActors.Actors.Remote;
 using TorrentActors.Engine.Client;
+using TorrentActors.Tracker;
 
 namespace TorrentActors.Node.Hosting;
 
-/// <summary>Builds the node's host: logging to stderr, the engine, and the actors through their <c>AddXActor</c> wiring.</summary>
+/// <summary>
+/// The node's composition root: the one method that builds the node's host from its settings, for <c>run</c> and
+/// for tests alike. Logging to stderr one line per event; the engine, the embedded tracker and the actor system as
+/// hosted services, started in that order and stopped in the reverse; the actors through their <c>AddXActor</c>
+/// wiring; remote control unless <see cref="NodeSettings.NoRemote"/>.
+/// </summary>
 internal static class NodeHost
 {
-    public static IHost Build(NodeSettings settings, NodeActorSettings actorSettings, IConfiguration configuration, TextReader stdin, TextWriter stdout, RemoteSettings? remote = null)
+    /// <summary>
+    /// Builds (does not start) the host. <paramref name="settings"/> must be valid (<see cref="NodeSettings.Validate"/>);
+    /// <paramref name="configuration"/> gives the <c>Logging</c> section; stdout is the protocol's alone.
+    /// </summary>
+    public static IHost Build(NodeSettings settings, IConfiguration configuration, TextReader stdin, TextWriter stdout)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
         {
@@ -21,25 +30,34 @@ internal static class NodeHost
             ContentRootPath = AppContext.BaseDirectory,
         });
 
-        builder.Logging.ClearProviders();
-        builder.Logging.AddConfiguration(configuration.GetSection("Logging"));
-        builder.Logging.AddSimpleConsole(options =>
-        {
-            options.SingleLine = true;
-            options.TimestampFormat = "HH:mm:ss.fff ";
-        });
-        builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(
-            options => options.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Logging.AddNodeConsole(settings.LogLevel, configuration.GetSection("Logging"));
         builder.Services.Configure<ConsoleLifetimeOptions>(options => options.SuppressStatusMessages = true);
-        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = actorSettings.StopTimeout + TimeSpan.FromSeconds(10));
+        var stopTimeout = settings.ToActorSettings(null).StopTimeout;
+        builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = stopTimeout + TimeSpan.FromSeconds(10));
 
         builder.Services.AddSingleton(settings);
-        builder.Services.AddSingleton<ITorrentEngine>(services => EngineFactory.Create(settings, services));
+        builder.Services.AddSingleton(settings.ToEngineSettings());
+        builder.Services.AddSingleton<ITorrentEngine>(EngineFactory.Create);
         builder.Services.AddHostedService<EngineService>();
-        builder.Services.AddNodeActorServices(actorSettings, stdin, stdout);
+
+        var trackerOptions = settings.ToTrackerOptions();
+        if (trackerOptions is not null)
+        {
+            builder.Services.AddSingleton(trackerOptions);
+            builder.Services.AddSingleton<EmbeddedTrackerService>();
+            builder.Services.AddHostedService(services => services.GetRequiredService<EmbeddedTrackerService>());
+        }
+
+        builder.Services.AddNodeActorServices(services => settings.ToActorSettings(AnnounceUrl(settings, services)), settings.NoStdin ? TextReader.Null : stdin, stdout);
+        var remote = settings.ToRemoteSettings();
+        if (remote is not null)
+        {
+            builder.Services.AddSingleton(remote);
+        }
+
         builder.Services.AddAkka(NodeActorsHosting.ActorSystemName, akka =>
         {
-            akka.AddNodeActors();
+            akka.AddNodeActors(settings.LogLevel);
             if (remote is not null)
             {
                 akka.AddRemoteGateway().WithTorrentRemoting(remote);
@@ -47,4 +65,8 @@ internal static class NodeHost
         });
         return builder.Build();
     }
+
+    /// <summary>The URL made torrents announce to: the external tracker, the embedded one (once started), or none.</summary>
+    public static string? AnnounceUrl(NodeSettings settings, IServiceProvider services) =>
+        settings.Tracker ?? services.GetService<EmbeddedTrackerService>()?.AnnounceUri.ToString();
 }

@@ -1,11 +1,20 @@
+using System.Net;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
 using TorrentActors.Actors;
+using TorrentActors.Actors.Remote;
+using TorrentActors.Engine.Client;
+using TorrentActors.Tracker;
 
 namespace TorrentActors.Node.Hosting;
 
 /// <summary>
 /// The node's settings. Defaults here; then <c>config/torrentactors.json</c> beside the executable, then
-/// <c>--config FILE</c>, then environment variables (<c>TORRENTACTORS_LISTENPORT=7000</c>), then flags.
+/// <c>--config FILE</c>, then environment variables (<c>TORRENTACTORS_LISTENPORT=7000</c>, and
+/// <c>TORRENTACTORS_ENGINE__MAXPEERSPERTORRENT=80</c> for a key of a section), then flags.
+/// The sections <see cref="Engine"/>, <see cref="EmbeddedTracker"/> and <see cref="Remote"/> hold every setting of
+/// the engine, the embedded tracker and remote control; where a top-level key says the same (<see cref="Host"/>,
+/// <see cref="ListenPort"/>, <see cref="TrackerPort"/>, <see cref="TorrentDirectory"/>), the top-level key is used.
 /// </summary>
 public sealed class NodeSettings
 {
@@ -21,7 +30,7 @@ public sealed class NodeSettings
     /// <summary>Peer port; 0 picks a free one.</summary>
     public int ListenPort { get; set; }
 
-    /// <summary>Embedded tracker's HTTP port; 0 picks a free one.</summary>
+    /// <summary>The embedded tracker's port, HTTP and UDP (BEP 15) alike; 0 picks free ones.</summary>
     public int TrackerPort { get; set; } = 6969;
 
     /// <summary>An external tracker's announce URL, used instead of the embedded one.</summary>
@@ -42,10 +51,31 @@ public sealed class NodeSettings
 
     public int HttpTimeoutSeconds { get; set; } = 30;
 
+    /// <summary>The lowest level of log events written to stderr: Trace, Debug, Information, Warning, Error or None.</summary>
+    public LogLevel LogLevel { get; set; } = LogLevel.Information;
+
+    /// <summary>Serve no remote control (no Akka.Remote listener).</summary>
+    public bool NoRemote { get; set; }
+
+    /// <summary>Read no commands on stdin: remote commands only (a daemon); needs remote control.</summary>
+    public bool NoStdin { get; set; }
+
+    /// <summary>The engine's settings (section <c>Engine</c>); its listen address and port come from <see cref="Host"/> and <see cref="ListenPort"/>.</summary>
+    public EngineSettings Engine { get; set; } = new();
+
+    /// <summary>
+    /// The embedded tracker's settings (section <c>EmbeddedTracker</c>; <c>Tracker</c> is the external tracker's URL);
+    /// its address, ports and torrent folder come from <see cref="Host"/>, <see cref="TrackerPort"/> and <see cref="TorrentDirectory"/>.
+    /// </summary>
+    public TrackerOptions EmbeddedTracker { get; set; } = new();
+
+    /// <summary>Where remote control listens, its frame limit and TLS (section <c>Remote</c>).</summary>
+    public RemoteSettings Remote { get; set; } = new();
+
     /// <summary>The default config file shipped beside the executable.</summary>
     public static string DefaultConfigPath => Path.Combine(AppContext.BaseDirectory, "config", "torrentactors.json");
 
-    /// <summary>Reads the config layers (everything but the flags).</summary>
+    /// <summary>Reads the config layers (everything but the flags); a missing or malformed file throws.</summary>
     public static IConfiguration BuildConfiguration(string? configFile)
     {
         var builder = new ConfigurationBuilder().AddJsonFile(DefaultConfigPath, optional: true, reloadOnChange: false);
@@ -57,6 +87,7 @@ public sealed class NodeSettings
         return builder.AddEnvironmentVariables(EnvironmentPrefix).Build();
     }
 
+    /// <summary>Binds every key; a value that does not fit its setting throws <see cref="InvalidOperationException"/> naming it.</summary>
     public static NodeSettings From(IConfiguration configuration)
     {
         var settings = new NodeSettings();
@@ -77,7 +108,7 @@ public sealed class NodeSettings
             throw new ArgumentException($"TrackerPort {TrackerPort} is not a port (0-65535)");
         }
 
-        if (!System.Net.IPAddress.TryParse(Host, out _))
+        if (!IPAddress.TryParse(Host, out _))
         {
             throw new ArgumentException($"Host '{Host}' is not an IP address");
         }
@@ -91,7 +122,71 @@ public sealed class NodeSettings
         {
             throw new ArgumentException("MaxLineChars, MaxTorrentFileBytes and HttpTimeoutSeconds must be positive and sensible");
         }
+
+        ValidateEngine();
+        ValidateTracker();
     }
+
+    private void ValidateEngine()
+    {
+        var e = Engine;
+        if (e.MaxConnections < 1 || e.MaxPeersPerTorrent < 1 || e.UnchokeSlots < 1 || e.HashingParallelism < 1 || e.SocketBufferSize < 0
+            || e.MaxIncomingRequests < 1 || e.MaxOutstandingRequests < 1 || e.BanAfterHashFailures < 1)
+        {
+            throw new ArgumentException("Engine: MaxConnections, MaxPeersPerTorrent, UnchokeSlots, HashingParallelism, MaxIncomingRequests, " +
+                "MaxOutstandingRequests and BanAfterHashFailures must be at least 1, SocketBufferSize at least 0");
+        }
+
+        if (e.AnnouncedPort is < 1 or > 65535)
+        {
+            throw new ArgumentException($"Engine:AnnouncedPort {e.AnnouncedPort} is not a port (1-65535)");
+        }
+
+        foreach (var (name, value) in new[]
+        {
+            ("HandshakeTimeout", e.HandshakeTimeout), ("IdleTimeout", e.IdleTimeout), ("KeepAliveInterval", e.KeepAliveInterval),
+            ("SnubTimeout", e.SnubTimeout), ("ChokeInterval", e.ChokeInterval), ("RedialInterval", e.RedialInterval),
+        })
+        {
+            if (value <= TimeSpan.Zero)
+            {
+                throw new ArgumentException($"Engine:{name} {value} must be positive");
+            }
+        }
+
+        if (e.PeerIdPrefix.Length is 0 or > 20 || e.PeerIdPrefix.Any(c => c > 0x7f))
+        {
+            throw new ArgumentException($"Engine:PeerIdPrefix '{e.PeerIdPrefix}' must be 1 to 20 ASCII characters");
+        }
+    }
+
+    private void ValidateTracker()
+    {
+        var t = EmbeddedTracker;
+        if (t.Interval < TimeSpan.FromSeconds(1) || t.MinInterval < TimeSpan.Zero || t.PeerTimeout <= TimeSpan.Zero)
+        {
+            throw new ArgumentException("EmbeddedTracker: Interval must be at least 1 second, MinInterval and PeerTimeout positive");
+        }
+
+        if (t.DefaultNumWant < 0 || t.MaxNumWant is < 0 or > 200 || t.MaxPeersPerTorrent < 1 || t.MaxPeers < 1 || t.MaxTorrents < 1
+            || t.MaxQueryLength < 64 || t.MaxScrapeHashes < 1 || t.RequestsPerSecondPerAddress < 0 || t.RequestBurstPerAddress < 1)
+        {
+            throw new ArgumentException("EmbeddedTracker: the numwant bounds are 0..200, limits at least 1, MaxQueryLength at least 64, the rate limit not negative");
+        }
+    }
+
+    /// <summary>The engine's settings with the top-level address and port.</summary>
+    public EngineSettings ToEngineSettings() => Engine with { ListenAddress = IPAddress.Parse(Host), ListenPort = ListenPort };
+
+    /// <summary>The embedded tracker's options, or null when the node runs none (<see cref="Tracker"/> or <see cref="NoTracker"/>).</summary>
+    public TrackerOptions? ToTrackerOptions() => Tracker is null && !NoTracker
+        ? EmbeddedTracker with { Host = Host, HttpPort = TrackerPort, UdpPort = TrackerPort, TorrentDirectory = Path.GetFullPath(TorrentDirectory) }
+        : null;
+
+    /// <summary>The remote settings with a full certificate path, or null with <see cref="NoRemote"/>.</summary>
+    public RemoteSettings? ToRemoteSettings() => NoRemote
+        ? null
+        : Remote with { CertificatePath = string.IsNullOrEmpty(Remote.CertificatePath) ? null : Path.GetFullPath(Remote.CertificatePath) };
 
     public NodeActorSettings ToActorSettings(string? announceUrl) => new()
     {
@@ -100,7 +195,8 @@ public sealed class NodeSettings
         WorkingDirectory = Environment.CurrentDirectory,
         AnnounceUrl = announceUrl,
         Json = Json,
-        ExitOnEndOfInput = ExitOnEof,
+        // Without stdin its end means nothing: the node runs until it is stopped.
+        ExitOnEndOfInput = ExitOnEof && !NoStdin,
         ExitWhenComplete = ExitWhenComplete,
         MaxLineChars = MaxLineChars,
         MaxTorrentFileBytes = MaxTorrentFileBytes,

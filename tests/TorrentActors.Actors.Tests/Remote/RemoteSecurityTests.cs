@@ -13,7 +13,7 @@ namespace TorrentActors.Actors.Tests.Remote;
 public sealed class RemoteSecurityTests() : TestKit("akka.test.timefactor = 3"), IDisposable
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
-    private readonly string _folder = Directory.CreateTempSubdirectory("ta-tls-").FullName;
+    private readonly TempFolder _temp = new("ta-tls-");
 
     /// <summary>A peer that has the protocol's serializer but neither strict mode nor the refusing serializer: it sends anything.</summary>
     private static void Lax(AkkaConfigurationBuilder akka, int maxFrameBytes = RemoteProtocol.DefaultMaxFrameBytes) => akka
@@ -93,7 +93,7 @@ public sealed class RemoteSecurityTests() : TestKit("akka.test.timefactor = 3"),
 
     public new void Dispose()
     {
-        Directory.Delete(_folder, recursive: true);
+        _temp.Dispose();
         base.Dispose();
     }
 
@@ -102,7 +102,7 @@ public sealed class RemoteSecurityTests() : TestKit("akka.test.timefactor = 3"),
         using var key = RSA.Create(2048);
         var request = new CertificateRequest($"CN={name}", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
-        var path = Path.Combine(_folder, name + ".pfx");
+        var path = Path.Combine(_temp.Path, name + ".pfx");
         File.WriteAllBytes(path, certificate.Export(X509ContentType.Pfx, password));
         return path;
     }

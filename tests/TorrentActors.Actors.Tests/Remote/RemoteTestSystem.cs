@@ -16,10 +16,13 @@ internal sealed class RemoteTestSystem : IAsyncDisposable
 
     private readonly TextWriter? _syncStdout;
 
-    private RemoteTestSystem(IHost host, string? root, StringWriter? stdout, TextWriter? syncStdout)
+    private readonly TempFolder? _folder;
+
+    private RemoteTestSystem(IHost host, TempFolder? folder, StringWriter? stdout, TextWriter? syncStdout)
     {
         _host = host;
-        Root = root;
+        _folder = folder;
+        Root = folder?.Path;
         Stdout = stdout;
         _syncStdout = syncStdout;
         System = host.Services.GetRequiredService<ActorSystem>();
@@ -40,7 +43,8 @@ internal sealed class RemoteTestSystem : IAsyncDisposable
 
     public static async Task<RemoteTestSystem> StartNodeAsync(RemoteSettings? remote = null)
     {
-        var root = Directory.CreateTempSubdirectory("ta-remote-").FullName;
+        var folder = new TempFolder("ta-remote-");
+        var root = folder.Path;
         var settings = new NodeActorSettings
         {
             TorrentDirectory = Directory.CreateDirectory(Path.Combine(root, "torrents")).FullName,
@@ -60,7 +64,7 @@ internal sealed class RemoteTestSystem : IAsyncDisposable
         var host = builder.Build();
         await host.Services.GetRequiredService<ITorrentEngine>().StartAsync();
         await host.StartAsync();
-        return new RemoteTestSystem(host, root, stdout, syncStdout);
+        return new RemoteTestSystem(host, folder, stdout, syncStdout);
     }
 
     public static async Task<RemoteTestSystem> StartClientAsync(RemoteSettings? remote = null, Action<AkkaConfigurationBuilder>? configure = null)
@@ -107,9 +111,6 @@ internal sealed class RemoteTestSystem : IAsyncDisposable
         }
 
         _host.Dispose();
-        if (Root is not null)
-        {
-            Directory.Delete(Root, recursive: true);
-        }
+        _folder?.Dispose();
     }
 }

@@ -15,11 +15,13 @@ namespace TorrentActors.Actors.Tests.Support;
 public sealed class TestNode : IAsyncDisposable
 {
     private readonly StreamWriter _stdinWriter;
+    private readonly TempFolder _folder;
 
-    private TestNode(IHost host, string root, NodeActorSettings settings, FakeTorrentEngine engine, LineCapture stdout, StreamWriter stdinWriter)
+    private TestNode(IHost host, TempFolder folder, NodeActorSettings settings, FakeTorrentEngine engine, LineCapture stdout, StreamWriter stdinWriter)
     {
         Host = host;
-        Root = root;
+        _folder = folder;
+        Root = folder.Path;
         Settings = settings;
         Engine = engine;
         Stdout = stdout;
@@ -44,7 +46,8 @@ public sealed class TestNode : IAsyncDisposable
 
     public static async Task<TestNode> StartAsync(FakeTorrentEngine? engine = null, Func<NodeActorSettings, NodeActorSettings>? configure = null, TextReader? stdin = null)
     {
-        var root = Directory.CreateTempSubdirectory("ta-actors-").FullName;
+        var folder = new TempFolder("ta-actors-");
+        var root = folder.Path;
         var settings = new NodeActorSettings
         {
             TorrentDirectory = Path.Combine(root, "torrents"),
@@ -70,7 +73,7 @@ public sealed class TestNode : IAsyncDisposable
         builder.Services.AddAkka(NodeActorsHosting.ActorSystemName, akka => akka.AddNodeActors());
         var host = builder.Build();
         await host.StartAsync();
-        return new TestNode(host, root, settings, engine, stdout, writer);
+        return new TestNode(host, folder, settings, engine, stdout, writer);
     }
 
     public Task SendAsync(string line) => _stdinWriter.WriteLineAsync(line);
@@ -84,6 +87,6 @@ public sealed class TestNode : IAsyncDisposable
         }
 
         Host.Dispose();
-        Directory.Delete(Root, recursive: true);
+        _folder.Dispose();
     }
 }

@@ -7,25 +7,25 @@ namespace TorrentActors.Actors.Tests.Writing;
 
 public class TorrentWriterTests : IDisposable
 {
-    private readonly string _dir = Directory.CreateTempSubdirectory("ta-writer-").FullName;
+    private readonly TempFolder _temp = new("ta-writer-");
 
-    public void Dispose() => Directory.Delete(_dir, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     [Fact]
     public void Publish_writes_the_exact_bytes_and_leaves_no_temp_file()
     {
         var torrent = TestTorrents.Make("movie.mkv");
-        Assert.Equal(PublishResult.Written, TorrentFileStore.Publish(_dir, torrent));
-        Assert.Equal(torrent.EncodedBytes.ToArray(), File.ReadAllBytes(Path.Combine(_dir, "movie.mkv.torrent")));
-        Assert.Equal(["movie.mkv.torrent"], Directory.GetFiles(_dir).Select(Path.GetFileName));
+        Assert.Equal(PublishResult.Written, TorrentFileStore.Publish(_temp.Path, torrent));
+        Assert.Equal(torrent.EncodedBytes.ToArray(), File.ReadAllBytes(Path.Combine(_temp.Path, "movie.mkv.torrent")));
+        Assert.Equal(["movie.mkv.torrent"], Directory.GetFiles(_temp.Path).Select(Path.GetFileName));
     }
 
     [Fact]
     public void The_same_torrent_again_is_accepted_and_the_file_kept()
     {
         var torrent = TestTorrents.Make("movie.mkv");
-        TorrentFileStore.Publish(_dir, torrent);
-        Assert.Equal(PublishResult.AlreadyPresent, TorrentFileStore.Publish(_dir, torrent));
+        TorrentFileStore.Publish(_temp.Path, torrent);
+        Assert.Equal(PublishResult.AlreadyPresent, TorrentFileStore.Publish(_temp.Path, torrent));
     }
 
     [Fact]
@@ -33,18 +33,18 @@ public class TorrentWriterTests : IDisposable
     {
         var first = TestTorrents.Make("movie.mkv", salt: "one");
         var second = TestTorrents.Make("movie.mkv", salt: "two");
-        TorrentFileStore.Publish(_dir, first);
-        Assert.Equal(PublishResult.Conflict, TorrentFileStore.Publish(_dir, second));
-        Assert.Equal(first.EncodedBytes.ToArray(), File.ReadAllBytes(Path.Combine(_dir, "movie.mkv.torrent")));
-        Assert.Single(Directory.GetFiles(_dir));
+        TorrentFileStore.Publish(_temp.Path, first);
+        Assert.Equal(PublishResult.Conflict, TorrentFileStore.Publish(_temp.Path, second));
+        Assert.Equal(first.EncodedBytes.ToArray(), File.ReadAllBytes(Path.Combine(_temp.Path, "movie.mkv.torrent")));
+        Assert.Single(Directory.GetFiles(_temp.Path));
     }
 
     [Fact]
     public void A_non_torrent_file_under_the_name_counts_as_a_conflict()
     {
-        File.WriteAllText(Path.Combine(_dir, "movie.mkv.torrent"), "not bencode");
-        Assert.Equal(PublishResult.Conflict, TorrentFileStore.Publish(_dir, TestTorrents.Make("movie.mkv")));
-        Assert.Equal("not bencode", File.ReadAllText(Path.Combine(_dir, "movie.mkv.torrent")));
+        File.WriteAllText(Path.Combine(_temp.Path, "movie.mkv.torrent"), "not bencode");
+        Assert.Equal(PublishResult.Conflict, TorrentFileStore.Publish(_temp.Path, TestTorrents.Make("movie.mkv")));
+        Assert.Equal("not bencode", File.ReadAllText(Path.Combine(_temp.Path, "movie.mkv.torrent")));
     }
 
     [Fact]

@@ -94,7 +94,7 @@ public sealed partial class RemoteControlTests
     public async Task A_node_that_is_not_running_gives_a_clear_error_and_exit_1_within_seconds()
     {
         using var temp = new TempFolder();
-        var port = FreePort();
+        var port = FreePort.Tcp();
         var clock = Stopwatch.StartNew();
 
         var sent = await RunClientAsync(temp, "send", "--node", $"akka.tcp://torrentactors@127.0.0.1:{port}", "status");
@@ -167,13 +167,6 @@ public sealed partial class RemoteControlTests
         client.CloseStdin();
         var exit = await client.WaitForExitAsync(TimeSpan.FromSeconds(120));
         return (exit, client.AllStdout, client.Stderr);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static string MakeCertificate(TempFolder temp, string name, string password)

@@ -8,18 +8,17 @@ namespace TorrentActors.Engine.Tests.Client;
 /// <summary>A temp folder with random files and a v1 torrent over them, deleted on dispose.</summary>
 public sealed class TestData : IDisposable
 {
-    private TestData(string root) => Root = root;
+    private readonly TempFolder _folder;
+
+    private TestData(TempFolder folder)
+    {
+        _folder = folder;
+        Root = folder.Path;
+    }
 
     public string Root { get; }
 
     public string Seed => Path.Combine(Root, "seed");
-
-    public static string NewFolder()
-    {
-        var path = Path.Combine(Path.GetTempPath(), "ta-engine-" + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(path);
-        return path;
-    }
 
     public string Folder(string name)
     {
@@ -31,7 +30,7 @@ public sealed class TestData : IDisposable
     /// <summary>Writes random files under seed/NAME (single file when one entry with an empty relative path) and builds the torrent.</summary>
     public static (TestData Data, Torrent Torrent) Create(string name, IReadOnlyList<(string RelativePath, int Length)> files, int pieceLength, int seed = 1)
     {
-        var data = new TestData(NewFolder());
+        var data = new TestData(new TempFolder("ta-engine-"));
         var random = new Random(seed);
         var single = files.Count == 1 && files[0].RelativePath.Length == 0;
         var all = new List<byte>();
@@ -96,15 +95,5 @@ public sealed class TestData : IDisposable
         return (data, torrent);
     }
 
-    public void Dispose()
-    {
-        try
-        {
-            Directory.Delete(Root, recursive: true);
-        }
-        catch (IOException e)
-        {
-            Console.Error.WriteLine($"could not delete {Root}: {e.Message}");
-        }
-    }
+    public void Dispose() => _folder.Dispose();
 }

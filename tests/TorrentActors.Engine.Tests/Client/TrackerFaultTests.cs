@@ -17,7 +17,7 @@ public sealed class TrackerFaultTests
     public async Task A_tracker_that_returns_garbage_or_is_down_leaves_the_session_running(bool garbage)
     {
         using var tracker = new GarbageTracker();
-        var url = garbage ? $"http://127.0.0.1:{tracker.Port}/announce" : $"http://127.0.0.1:{ClosedPort()}/announce";
+        var url = garbage ? $"http://127.0.0.1:{tracker.Port}/announce" : $"http://127.0.0.1:{FreePort.Tcp()}/announce";
         var (data, plain) = TestData.Create("tracked.bin", [("", 300_000)], 16 * 1024);
         using var _ = data;
         var torrent = WithTracker(plain, url);
@@ -36,13 +36,6 @@ public sealed class TrackerFaultTests
         leech.AddPeer(seeder.ListenEndPoint);
         await TransferTests.WaitForAsync(() => leech.Status.State == TorrentState.Seeding, TimeSpan.FromSeconds(90), () => leech.Status.ToString());
         TransferTests.AssertSameFiles(torrent, data.Seed, Path.Combine(data.Root, "leech"));
-    }
-
-    private static int ClosedPort()
-    {
-        using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
-        return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
     internal static Torrent WithTracker(Torrent torrent, string url)

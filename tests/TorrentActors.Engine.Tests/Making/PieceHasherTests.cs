@@ -10,9 +10,9 @@ namespace TorrentActors.Engine.Tests.Making;
 public sealed class PieceHasherTests : IDisposable
 {
     private const int MiB = 1024 * 1024;
-    private readonly string _root = Directory.CreateTempSubdirectory("torrentactors-hasher-").FullName;
+    private readonly TempFolder _temp = new("torrentactors-hasher-");
 
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     [SkippableFact]
     public async Task Big_files_are_hashed_from_a_leased_map_and_batches_across_files_are_read() =>
@@ -82,7 +82,7 @@ public sealed class PieceHasherTests : IDisposable
         var probe = Lay(("lease-probe", 4096))[0];
         using var handle = File.OpenHandle(probe.FullPath);
         using var mapping = LeasedMapping.TryCreate(handle, probe.Length);
-        Skip.If(mapping is null, $"the file system of {_root} grants no read leases, so the maker reads instead of mapping");
+        Skip.If(mapping is null, $"the file system of {_temp.Path} grants no read leases, so the maker reads instead of mapping");
     }
 
     private SourceFile[] Lay(params (string Name, int Length)[] specs)
@@ -91,7 +91,7 @@ public sealed class PieceHasherTests : IDisposable
         long offset = 0;
         for (var i = 0; i < specs.Length; i++)
         {
-            var path = Path.Combine(_root, specs[i].Name);
+            var path = Path.Combine(_temp.Path, specs[i].Name);
             var bytes = new byte[specs[i].Length];
             new Random(i + 1).NextBytes(bytes);
             File.WriteAllBytes(path, bytes);

@@ -8,13 +8,13 @@ namespace TorrentActors.Engine.Tests.Making;
 
 public sealed class TorrentMakerTests : IDisposable
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("torrentactors-maker-").FullName;
+    private readonly TempFolder _temp = new("torrentactors-maker-");
 
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     private string WriteFile(string relative, int length, int seed = 1)
     {
-        var path = Path.Combine(_root, relative);
+        var path = Path.Combine(_temp.Path, relative);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var bytes = new byte[length];
         new Random(seed).NextBytes(bytes);
@@ -92,12 +92,12 @@ public sealed class TorrentMakerTests : IDisposable
         WriteFile("B", 40_000, 4);
         WriteFile("sub/deeper/x", 1, 5);
         WriteFile("empty", 0, 6);
-        var torrent = await TorrentMaker.CreateAsync(_root, new TorrentMakerOptions { PieceLength = 16 * 1024, Name = "tree" });
+        var torrent = await TorrentMaker.CreateAsync(_temp.Path, new TorrentMakerOptions { PieceLength = 16 * 1024, Name = "tree" });
 
         string[] order = ["B", "a-b", "a.txt", "a/b", "empty", "sub/deeper/x"];
         Assert.Equal(order.Select(o => "tree/" + o), torrent.Files.Select(f => f.RelativePath));
         Assert.Equal(0, torrent.Files.Single(f => f.RelativePath == "tree/empty").Length);
-        var data = order.SelectMany(o => File.ReadAllBytes(Path.Combine(_root, o))).ToArray();
+        var data = order.SelectMany(o => File.ReadAllBytes(Path.Combine(_temp.Path, o))).ToArray();
         Assert.Equal(data.Length, torrent.TotalLength);
         Assert.Equal(ExpectedPieces(data, 16 * 1024), torrent.PieceHashes.ToArray());
         Assert.True(torrent.IsMultiFile);
@@ -114,9 +114,9 @@ public sealed class TorrentMakerTests : IDisposable
             data.AddRange(File.ReadAllBytes(WriteFile($"f{i:D3}", 1 + (i * 37), i)));
         }
 
-        var torrent = await TorrentMaker.CreateAsync(_root, new TorrentMakerOptions { PieceLength = 16 * 1024 });
+        var torrent = await TorrentMaker.CreateAsync(_temp.Path, new TorrentMakerOptions { PieceLength = 16 * 1024 });
         Assert.Equal(ExpectedPieces([.. data], 16 * 1024), torrent.PieceHashes.ToArray());
-        Assert.Equal(Path.GetFileName(_root), torrent.Name);
+        Assert.Equal(Path.GetFileName(_temp.Path), torrent.Name);
     }
 
     [Fact]
@@ -125,32 +125,33 @@ public sealed class TorrentMakerTests : IDisposable
         WriteFile("visible", 100);
         WriteFile(".hidden", 100);
         WriteFile(".git/config", 100);
-        var skipped = await TorrentMaker.CreateAsync(_root, new TorrentMakerOptions());
+        var skipped = await TorrentMaker.CreateAsync(_temp.Path, new TorrentMakerOptions());
         Assert.Equal(["visible"], skipped.Files.Select(f => f.PathComponents[^1]));
 
-        var included = await TorrentMaker.CreateAsync(_root, new TorrentMakerOptions { IncludeHidden = true });
+        var included = await TorrentMaker.CreateAsync(_temp.Path, new TorrentMakerOptions { IncludeHidden = true });
         Assert.Equal([".git/config", ".hidden", "visible"], included.Files.Select(f => string.Join('/', f.PathComponents.Skip(1))));
     }
 
     [Fact]
     public async Task Symbolic_links_inside_a_directory_are_not_followed()
     {
-        var outside = Directory.CreateTempSubdirectory("torrentactors-outside-").FullName;
+        var outsideFolder = new TempFolder("torrentactors-outside-");
+        var outside = outsideFolder.Path;
         try
         {
             File.WriteAllBytes(Path.Combine(outside, "secret"), new byte[1000]);
             WriteFile("real", 100);
-            File.CreateSymbolicLink(Path.Combine(_root, "link-to-file"), Path.Combine(outside, "secret"));
-            Directory.CreateSymbolicLink(Path.Combine(_root, "link-to-folder"), outside);
-            Directory.CreateSymbolicLink(Path.Combine(_root, "loop"), _root);
+            File.CreateSymbolicLink(Path.Combine(_temp.Path, "link-to-file"), Path.Combine(outside, "secret"));
+            Directory.CreateSymbolicLink(Path.Combine(_temp.Path, "link-to-folder"), outside);
+            Directory.CreateSymbolicLink(Path.Combine(_temp.Path, "loop"), _temp.Path);
 
-            var torrent = await TorrentMaker.CreateAsync(_root, new TorrentMakerOptions());
+            var torrent = await TorrentMaker.CreateAsync(_temp.Path, new TorrentMakerOptions());
             Assert.Equal(["real"], torrent.Files.Select(f => f.PathComponents[^1]));
             Assert.Equal(100, torrent.TotalLength);
         }
         finally
         {
-            Directory.Delete(outside, recursive: true);
+            outsideFolder.Dispose();
         }
     }
 
@@ -159,12 +160,12 @@ public sealed class TorrentMakerTests : IDisposable
     {
         Skip.IfNot(OperatingSystem.IsLinux(), "FIFOs and socket files are made here with Linux calls");
         WriteFile("data", 100);
-        Assert.Equal(0, MakeFifo(Path.Combine(_root, "pipe"), 0b110_100_100));
+        Assert.Equal(0, MakeFifo(Path.Combine(_temp.Path, "pipe"), 0b110_100_100));
         using var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
-        socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(Path.Combine(_root, "sock")));
+        socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(Path.Combine(_temp.Path, "sock")));
 
         // A FIFO with no writer would block an open for reading forever; the timeout turns that into a failure.
-        var torrent = await TorrentMaker.CreateAsync(_root, new TorrentMakerOptions()).WaitAsync(TimeSpan.FromSeconds(30));
+        var torrent = await TorrentMaker.CreateAsync(_temp.Path, new TorrentMakerOptions()).WaitAsync(TimeSpan.FromSeconds(30));
 
         Assert.Equal(["data"], torrent.Files.Select(f => f.PathComponents[^1]));
         Assert.Equal(100, torrent.TotalLength);
@@ -202,10 +203,10 @@ public sealed class TorrentMakerTests : IDisposable
         WriteFile("big", (9 * 1024 * 1024) + 12_345, 7);
         WriteFile("second", (8 * 1024 * 1024) + 1, 8);
         WriteFile("third", 3, 9);
-        var one = await TorrentMaker.CreateAsync(_root, new TorrentMakerOptions { PieceLength = 32 * 1024, Workers = 1 });
-        var many = await TorrentMaker.CreateAsync(_root, new TorrentMakerOptions { PieceLength = 32 * 1024, Workers = 5 });
+        var one = await TorrentMaker.CreateAsync(_temp.Path, new TorrentMakerOptions { PieceLength = 32 * 1024, Workers = 1 });
+        var many = await TorrentMaker.CreateAsync(_temp.Path, new TorrentMakerOptions { PieceLength = 32 * 1024, Workers = 5 });
         Assert.Equal(one.InfoHash, many.InfoHash);
-        var data = new[] { "big", "second", "third" }.SelectMany(n => File.ReadAllBytes(Path.Combine(_root, n))).ToArray();
+        var data = new[] { "big", "second", "third" }.SelectMany(n => File.ReadAllBytes(Path.Combine(_temp.Path, n))).ToArray();
         Assert.Equal(ExpectedPieces(data, 32 * 1024), many.PieceHashes.ToArray());
     }
 
@@ -236,7 +237,7 @@ public sealed class TorrentMakerTests : IDisposable
         var emptyFile = WriteFile("empty-file", 0);
         Assert.Contains("empty", (await Assert.ThrowsAsync<TorrentMakerException>(() => TorrentMaker.CreateAsync(emptyFile, new TorrentMakerOptions()))).Message);
 
-        var folder = Path.Combine(_root, "folder");
+        var folder = Path.Combine(_temp.Path, "folder");
         Directory.CreateDirectory(folder);
         await Assert.ThrowsAsync<TorrentMakerException>(() => TorrentMaker.CreateAsync(folder, new TorrentMakerOptions()));
         File.WriteAllBytes(Path.Combine(folder, "zero"), []);
@@ -257,7 +258,7 @@ public sealed class TorrentMakerTests : IDisposable
 
     [Fact]
     public async Task A_missing_path_is_file_not_found() =>
-        await Assert.ThrowsAsync<FileNotFoundException>(() => TorrentMaker.CreateAsync(Path.Combine(_root, "nope"), new TorrentMakerOptions()));
+        await Assert.ThrowsAsync<FileNotFoundException>(() => TorrentMaker.CreateAsync(Path.Combine(_temp.Path, "nope"), new TorrentMakerOptions()));
 
     [Fact]
     public async Task An_unsafe_name_is_refused() =>

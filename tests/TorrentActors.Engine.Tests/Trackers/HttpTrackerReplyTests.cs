@@ -151,7 +151,7 @@ public sealed class HttpTrackerReplyTests
         var client = new HttpTrackerClient();
 
         var error = await Assert.ThrowsAsync<TrackerException>(() =>
-            client.AnnounceAsync(new Uri($"http://127.0.0.1:{ClosedTcpPort()}/announce"), TestBytes.Request(), CancellationToken.None));
+            client.AnnounceAsync(new Uri($"http://127.0.0.1:{FreePort.Tcp()}/announce"), TestBytes.Request(), CancellationToken.None));
 
         Assert.StartsWith("Could not reach tracker", error.Message, StringComparison.Ordinal);
         Assert.Contains("Connection refused", error.Message, StringComparison.Ordinal);
@@ -232,14 +232,5 @@ public sealed class HttpTrackerReplyTests
 
         Assert.Equal([IPEndPoint.Parse("127.0.0.1:6881")], reply.Peers);
         Assert.Contains("unsupported scheme 'wss'", unsupported.Message, StringComparison.Ordinal);
-    }
-
-    internal static int ClosedTcpPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 }

@@ -192,7 +192,7 @@ public sealed class TrackerAnnouncerTests
     public async Task A_tracker_that_is_down_is_retried_with_back_off()
     {
         var time = new ManualTimeProvider();
-        var url = $"http://127.0.0.1:{HttpTrackerReplyTests.ClosedTcpPort()}/announce";
+        var url = $"http://127.0.0.1:{FreePort.Tcp()}/announce";
         await using var announcer = new TrackerAnnouncer([[url]], e => TestBytes.Request(e), new TrackerClient(), time)
         {
             RetryBase = TimeSpan.FromSeconds(15),

@@ -60,7 +60,7 @@ public sealed class TrackerFallThroughTests
         await using var broken = new RawHttpServer(BrokenReply(breakage));
         var brokenUrl = breakage switch
         {
-            "a refused connection" => $"http://127.0.0.1:{HttpTrackerReplyTests.ClosedTcpPort()}/announce",
+            "a refused connection" => $"http://127.0.0.1:{FreePort.Tcp()}/announce",
             "an unknown host" => "http://tracker.invalid/announce",
             _ => broken.Announce.AbsoluteUri,
         };

@@ -149,11 +149,7 @@ public sealed class UdpTrackerClientTests
     [Fact]
     public async Task A_closed_port_is_reported_as_unreachable()
     {
-        int port;
-        using (var probe = new UdpClient(new IPEndPoint(IPAddress.Loopback, 0)))
-        {
-            port = ((IPEndPoint)probe.Client.LocalEndPoint!).Port;
-        }
+        var port = FreePort.Udp();
 
         var client = new UdpTrackerClient { BaseTimeout = TimeSpan.FromSeconds(30) };
 

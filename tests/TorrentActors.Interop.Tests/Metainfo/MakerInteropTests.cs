@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Text.RegularExpressions;
 using TorrentActors.Engine.Making;
 using TorrentActors.Engine.Metainfo;
@@ -12,13 +11,13 @@ public sealed partial class MakerInteropTests : IDisposable
 {
     private const string Announce = "http://127.0.0.1:6969/announce";
 
-    private readonly string _root = Directory.CreateTempSubdirectory("torrentactors-maker-interop-").FullName;
+    private readonly TempFolder _temp = new("torrentactors-maker-interop-");
 
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     private void WriteFile(string relative, int length, int seed)
     {
-        var path = Path.Combine(_root, relative);
+        var path = Path.Combine(_temp.Path, relative);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var bytes = new byte[length];
         new Random(seed).NextBytes(bytes);
@@ -35,13 +34,13 @@ public sealed partial class MakerInteropTests : IDisposable
         WriteFile("tree/empty", 0, 6);
         WriteFile("tree/sub folder/ünïcode name.txt", 65_536, 7);
         WriteFile("tree/zz/last", 33_333, 8);
-        return Path.Combine(_root, "tree");
+        return Path.Combine(_temp.Path, "tree");
     }
 
     private async Task<InfoHash> MktorrentAsync(string path, int exponent, string output)
     {
         var mktorrent = ExternalTool.Require("mktorrent", "mktorrent");
-        var result = await RunAsync(mktorrent, ["-l", exponent.ToString(), "-a", Announce, "-o", output, path]);
+        var result = await TestProcess.RunAsync(mktorrent, ["-l", exponent.ToString(), "-a", Announce, "-o", output, path]);
         Assert.True(result.ExitCode == 0, $"mktorrent failed: {result.Stderr}");
         return Torrent.Load(output).InfoHash;
     }
@@ -60,8 +59,8 @@ public sealed partial class MakerInteropTests : IDisposable
     public async Task Single_file_infohash_equals_mktorrents(int exponent)
     {
         WriteFile("single.bin", (3 * 1024 * 1024) + 12_345, 42);
-        var path = Path.Combine(_root, "single.bin");
-        var theirs = await MktorrentAsync(path, exponent, Path.Combine(_root, "mk.torrent"));
+        var path = Path.Combine(_temp.Path, "single.bin");
+        var theirs = await MktorrentAsync(path, exponent, Path.Combine(_temp.Path, "mk.torrent"));
         var ours = await OursAsync(path, exponent);
         Assert.Equal(theirs, ours.InfoHash);
     }
@@ -72,7 +71,7 @@ public sealed partial class MakerInteropTests : IDisposable
     public async Task Directory_infohash_equals_mktorrents(int exponent)
     {
         var tree = CreateTree();
-        var theirs = await MktorrentAsync(tree, exponent, Path.Combine(_root, "mk.torrent"));
+        var theirs = await MktorrentAsync(tree, exponent, Path.Combine(_temp.Path, "mk.torrent"));
         var ours = await OursAsync(tree, exponent);
         Assert.Equal(theirs, ours.InfoHash);
         Assert.Equal(8, ours.Files.Count);
@@ -83,7 +82,7 @@ public sealed partial class MakerInteropTests : IDisposable
     {
         var tree = CreateTree();
         Assert.Equal(0, MakeFifo(Path.Combine(tree, "a", "pipe"), 0b110_100_100));
-        var theirs = await MktorrentAsync(tree, 15, Path.Combine(_root, "mk.torrent"));
+        var theirs = await MktorrentAsync(tree, 15, Path.Combine(_temp.Path, "mk.torrent"));
         var ours = await OursAsync(tree, 15).WaitAsync(TimeSpan.FromSeconds(60));
         Assert.Equal(theirs, ours.InfoHash);
         Assert.Equal(8, ours.Files.Count);
@@ -98,7 +97,7 @@ public sealed partial class MakerInteropTests : IDisposable
         var tree = CreateTree();
         WriteFile("tree/.hidden", 999, 9);
         WriteFile("tree/.config/settings", 5_000, 10);
-        var theirs = await MktorrentAsync(tree, 15, Path.Combine(_root, "mk.torrent"));
+        var theirs = await MktorrentAsync(tree, 15, Path.Combine(_temp.Path, "mk.torrent"));
         Assert.Equal(theirs, (await OursAsync(tree, 15, includeHidden: true)).InfoHash);
         Assert.NotEqual(theirs, (await OursAsync(tree, 15)).InfoHash);
     }
@@ -109,10 +108,10 @@ public sealed partial class MakerInteropTests : IDisposable
         var show = ExternalTool.Require("transmission-show", "transmission-cli");
         var tree = CreateTree();
         var ours = await OursAsync(tree, 15);
-        var file = Path.Combine(_root, "ours.torrent");
+        var file = Path.Combine(_temp.Path, "ours.torrent");
         await File.WriteAllBytesAsync(file, ours.EncodedBytes.ToArray());
 
-        var result = await RunAsync(show, [file]);
+        var result = await TestProcess.RunAsync(show, [file]);
 
         Assert.True(result.ExitCode == 0, result.Stderr);
         Assert.Equal(ours.InfoHash.ToHex(), HashLine().Match(result.Stdout).Groups[1].Value);
@@ -126,11 +125,11 @@ public sealed partial class MakerInteropTests : IDisposable
         var python = ExternalTool.RequireLibtorrentPython();
         var tree = CreateTree();
         var ours = await OursAsync(tree, 16);
-        var multi = Path.Combine(_root, "multi.torrent");
+        var multi = Path.Combine(_temp.Path, "multi.torrent");
         await File.WriteAllBytesAsync(multi, ours.EncodedBytes.ToArray());
         WriteFile("one.bin", 1_000_000, 11);
-        var single = await OursAsync(Path.Combine(_root, "one.bin"), 15);
-        var singleFile = Path.Combine(_root, "single.torrent");
+        var single = await OursAsync(Path.Combine(_temp.Path, "one.bin"), 15);
+        var singleFile = Path.Combine(_temp.Path, "single.torrent");
         await File.WriteAllBytesAsync(singleFile, single.EncodedBytes.ToArray());
 
         const string script = """
@@ -139,7 +138,7 @@ public sealed partial class MakerInteropTests : IDisposable
                 ti = lt.torrent_info(path)
                 print(ti.info_hashes().v1, ti.num_files(), ti.total_size(), ti.piece_length(), ti.num_pieces())
             """;
-        var result = await RunAsync(python, ["-c", script, multi, singleFile]);
+        var result = await TestProcess.RunAsync(python, ["-c", script, multi, singleFile]);
 
         Assert.True(result.ExitCode == 0, result.Stderr);
         var lines = result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -156,8 +155,8 @@ public sealed partial class MakerInteropTests : IDisposable
     {
         var python = ExternalTool.RequireLibtorrentPython();
         WriteFile("lt-single.bin", 777_777, 12);
-        var tree = Path.Combine(_root, "lt-single.bin");
-        var output = Path.Combine(_root, "lt.torrent");
+        var tree = Path.Combine(_temp.Path, "lt-single.bin");
+        var output = Path.Combine(_temp.Path, "lt.torrent");
         const string script = """
             import sys, libtorrent as lt
             fs = lt.file_storage()
@@ -167,37 +166,11 @@ public sealed partial class MakerInteropTests : IDisposable
             lt.set_piece_hashes(t, sys.argv[4])
             open(sys.argv[5], "wb").write(lt.bencode(t.generate()))
             """;
-        var result = await RunAsync(python, ["-c", script, tree, (1 << 15).ToString(), Announce, _root, output]);
+        var result = await TestProcess.RunAsync(python, ["-c", script, tree, (1 << 15).ToString(), Announce, _temp.Path, output]);
         Assert.True(result.ExitCode == 0, result.Stderr);
         Assert.Equal(Torrent.Load(output).InfoHash, (await OursAsync(tree, 15)).InfoHash);
     }
 
     [GeneratedRegex(@"Hash: ([0-9a-f]{40})")]
     private static partial Regex HashLine();
-
-    private static async Task<(int ExitCode, string Stdout, string Stderr)> RunAsync(string file, IReadOnlyList<string> args)
-    {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true };
-        foreach (var arg in args)
-        {
-            start.ArgumentList.Add(arg);
-        }
-
-        using var process = Process.Start(start)!;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(120));
-        try
-        {
-            var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-            var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-            await process.WaitForExitAsync(timeout.Token);
-            return (process.ExitCode, await stdout, await stderr);
-        }
-        finally
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-    }
 }

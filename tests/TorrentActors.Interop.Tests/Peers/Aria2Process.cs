@@ -4,7 +4,7 @@ using TorrentActors.Interop.Tests.Tools;
 namespace TorrentActors.Interop.Tests.Peers;
 
 /// <summary>
-/// aria2c 1.36 as a BitTorrent peer on 127.0.0.1 (no DHT, LPD or PEX), with the flags from INTEROP-NOTES.
+/// aria2c 1.36 as a BitTorrent peer on 127.0.0.1 with DHT, local peer discovery and peer exchange off, so it finds peers only through the tracker or the peers it is given.
 /// It stops by itself when the test process dies (<c>--stop-with-process</c>).
 /// </summary>
 public sealed class Aria2Process : ExternalProcess

@@ -81,8 +81,7 @@ public sealed class LibtorrentProcess : ExternalProcess
     {
         var python = ExternalTool.RequireLibtorrentPython();
         var listen = port ?? FreePort.Tcp();
-        var folder = Path.Combine(Path.GetTempPath(), "ta-lt-" + Guid.NewGuid().ToString("N")[..12]);
-        System.IO.Directory.CreateDirectory(folder);
+        var folder = System.IO.Directory.CreateTempSubdirectory("ta-lt-").FullName;
         var script = Path.Combine(folder, "peer.py");
         File.WriteAllText(script, Script);
         string[] arguments =

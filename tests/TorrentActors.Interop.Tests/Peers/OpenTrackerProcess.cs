@@ -42,8 +42,7 @@ public sealed class OpenTrackerProcess : ExternalProcess
     public static async Task<OpenTrackerProcess> StartAsync(IEnumerable<InfoHash>? whitelist = null)
     {
         var file = ExternalTool.Require("opentracker", "opentracker");
-        var folder = Path.Combine(Path.GetTempPath(), "ta-ot-" + Guid.NewGuid().ToString("N")[..12]);
-        Directory.CreateDirectory(folder);
+        var folder = Directory.CreateTempSubdirectory("ta-ot-").FullName;
         // opentracker drops to 'nobody' and chroots here: the folder and the list must be readable by others.
         UnixMode.Set(folder, (UnixFileMode)0b111_101_101);
         var hashes = new HashSet<InfoHash>(whitelist ?? []);
@@ -58,7 +57,7 @@ public sealed class OpenTrackerProcess : ExternalProcess
         var process = new OpenTrackerProcess(file, arguments, folder, httpPort, udpPort, hashes);
         try
         {
-            await FreePort.WaitForListenerAsync(httpPort, TimeSpan.FromSeconds(30), process);
+            await Listener.WaitForAsync(httpPort, TimeSpan.FromSeconds(30), process);
             // opentracker opens its ports before it has read the whitelist: wait until it accepts what it was given.
             await process.WaitUntilAcceptedAsync(hashes.ToArray());
             return process;

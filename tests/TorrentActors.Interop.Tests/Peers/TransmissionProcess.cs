@@ -42,8 +42,7 @@ public sealed class TransmissionProcess : ExternalProcess
     {
         var cli = ExternalTool.Require("transmission-cli", "transmission-cli");
         var listen = port ?? FreePort.Tcp();
-        var config = Path.Combine(Path.GetTempPath(), "ta-tr-" + Guid.NewGuid().ToString("N")[..12]);
-        System.IO.Directory.CreateDirectory(config);
+        var config = System.IO.Directory.CreateTempSubdirectory("ta-tr-").FullName;
         var settings = new Dictionary<string, object>
         {
             ["bind-address-ipv4"] = "127.0.0.1",

@@ -33,7 +33,7 @@ public static class ExternalTool
     public static string RequireLibtorrentPython()
     {
         const string python = "/usr/bin/python3";
-        var ok = File.Exists(python) && RunQuiet(python, "-c \"import libtorrent\"") == 0;
+        var ok = File.Exists(python) && Imports(python, "libtorrent");
         if (ok)
         {
             return python;
@@ -74,21 +74,15 @@ public static class ExternalTool
         return null;
     }
 
-    private static int RunQuiet(string file, string arguments)
+    private static bool Imports(string python, string module)
     {
-        using var process = System.Diagnostics.Process.Start(new System.Diagnostics.ProcessStartInfo(file, arguments)
+        try
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        })!;
-        process.StandardOutput.ReadToEnd();
-        process.StandardError.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(30)))
-        {
-            process.Kill(entireProcessTree: true);
-            return -1;
+            return TestProcess.Run(python, ["-c", "import " + module], TimeSpan.FromSeconds(30)).ExitCode == 0;
         }
-
-        return process.ExitCode;
+        catch (TimeoutException)
+        {
+            return false;
+        }
     }
 }

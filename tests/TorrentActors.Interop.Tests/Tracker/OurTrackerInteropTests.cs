@@ -18,16 +18,16 @@ public sealed class OurTrackerInteropTests
     {
         ExternalTool.Require("aria2c", "aria2");
         using var temp = new TempFolder();
-        var source = RandomFile.Create(Path.Combine(temp.Sub("seed"), "data.bin"), 4 * 1024 * 1024 + 3, seed: 11);
+        var source = RandomFile.Create(Path.Combine(temp.Folder("seed"), "data.bin"), 4 * 1024 * 1024 + 3, seed: 11);
         await using var tracker = await StartTrackerAsync();
-        var torrent = await MktorrentTool.CreateAsync(source, temp.File("data.torrent"), tracker.AnnounceUri, pieceLengthExponent: 16);
+        var torrent = await MktorrentTool.CreateAsync(source, temp.Combine("data.torrent"), tracker.AnnounceUri, pieceLengthExponent: 16);
 
-        await using var seeder = Aria2Process.Seed(temp.File("data.torrent"), temp.Sub("seed"));
+        await using var seeder = Aria2Process.Seed(temp.Combine("data.torrent"), temp.Folder("seed"));
         await TrackerProbe.WaitForSeedersAsync(tracker.AnnounceUri, torrent.InfoHash, 1, TimeSpan.FromSeconds(60), seeder);
-        await using var leecher = Aria2Process.Leech(temp.File("data.torrent"), temp.Sub("leech"));
+        await using var leecher = Aria2Process.Leech(temp.Combine("data.torrent"), temp.Folder("leech"));
 
         Assert.Equal(0, await leecher.WaitForExitAsync(TransferTimeout));
-        Assert.True(ExternalProcess.FilesAreEqual(source, Path.Combine(temp.Sub("leech"), "data.bin")), leecher.Describe());
+        Assert.True(ExternalProcess.FilesAreEqual(source, Path.Combine(temp.Folder("leech"), "data.bin")), leecher.Describe());
     }
 
     [SkippableFact]
@@ -37,19 +37,19 @@ public sealed class OurTrackerInteropTests
         ExternalTool.Require("aria2c", "aria2");
         ExternalTool.RequireLibtorrentPython();
         using var temp = new TempFolder();
-        var source = RandomFile.Create(Path.Combine(temp.Sub("seed"), "data.bin"), 2 * 1024 * 1024 + 5, seed: 12);
+        var source = RandomFile.Create(Path.Combine(temp.Folder("seed"), "data.bin"), 2 * 1024 * 1024 + 5, seed: 12);
         await using var tracker = await StartTrackerAsync();
-        var udpTorrent = await MktorrentTool.CreateAsync(source, temp.File("udp.torrent"), tracker.UdpAnnounceUri, pieceLengthExponent: 16);
-        var httpTorrent = await MktorrentTool.CreateAsync(source, temp.File("http.torrent"), tracker.AnnounceUri, pieceLengthExponent: 16);
+        var udpTorrent = await MktorrentTool.CreateAsync(source, temp.Combine("udp.torrent"), tracker.UdpAnnounceUri, pieceLengthExponent: 16);
+        var httpTorrent = await MktorrentTool.CreateAsync(source, temp.Combine("http.torrent"), tracker.AnnounceUri, pieceLengthExponent: 16);
         Assert.Equal(udpTorrent.InfoHash, httpTorrent.InfoHash);
 
-        await using var seeder = LibtorrentProcess.Seed(temp.File("udp.torrent"), temp.Sub("seed"));
+        await using var seeder = LibtorrentProcess.Seed(temp.Combine("udp.torrent"), temp.Folder("seed"));
         await TrackerProbe.WaitForSeedersAsync(tracker.AnnounceUri, udpTorrent.InfoHash, 1, TimeSpan.FromSeconds(60), seeder);
-        await using var leecher = Aria2Process.Leech(temp.File("http.torrent"), temp.Sub("leech"));
+        await using var leecher = Aria2Process.Leech(temp.Combine("http.torrent"), temp.Folder("leech"));
 
         var exit = await leecher.WaitForExitAsync(TransferTimeout);
         Assert.True(exit == 0, leecher.Describe() + "\n" + seeder.Describe());
-        Assert.True(ExternalProcess.FilesAreEqual(source, Path.Combine(temp.Sub("leech"), "data.bin")), leecher.Describe());
+        Assert.True(ExternalProcess.FilesAreEqual(source, Path.Combine(temp.Folder("leech"), "data.bin")), leecher.Describe());
     }
 
     [SkippableFact]
@@ -59,16 +59,16 @@ public sealed class OurTrackerInteropTests
         ExternalTool.Require("aria2c", "aria2");
         ExternalTool.Require("transmission-cli", "transmission-cli");
         using var temp = new TempFolder();
-        var source = RandomFile.Create(Path.Combine(temp.Sub("seed"), "show.bin"), 3 * 1024 * 1024 + 17, seed: 13);
+        var source = RandomFile.Create(Path.Combine(temp.Folder("seed"), "show.bin"), 3 * 1024 * 1024 + 17, seed: 13);
         await using var tracker = await StartTrackerAsync();
-        var torrent = await MktorrentTool.CreateAsync(source, temp.File("show.torrent"), tracker.AnnounceUri, pieceLengthExponent: 16);
+        var torrent = await MktorrentTool.CreateAsync(source, temp.Combine("show.torrent"), tracker.AnnounceUri, pieceLengthExponent: 16);
 
-        await using var seeder = TransmissionProcess.Seed(temp.File("show.torrent"), temp.Sub("seed"));
+        await using var seeder = TransmissionProcess.Seed(temp.Combine("show.torrent"), temp.Folder("seed"));
         await TrackerProbe.WaitForPeersAsync(tracker.AnnounceUri, torrent.InfoHash, 1, TimeSpan.FromSeconds(60), seeder);
-        await using var leecher = Aria2Process.Leech(temp.File("show.torrent"), temp.Sub("leech"));
+        await using var leecher = Aria2Process.Leech(temp.Combine("show.torrent"), temp.Folder("leech"));
 
         var exit = await leecher.WaitForExitAsync(TransferTimeout);
         Assert.True(exit == 0, leecher.Describe() + "\n" + seeder.Describe());
-        Assert.True(ExternalProcess.FilesAreEqual(source, Path.Combine(temp.Sub("leech"), "show.bin")), leecher.Describe());
+        Assert.True(ExternalProcess.FilesAreEqual(source, Path.Combine(temp.Folder("leech"), "show.bin")), leecher.Describe());
     }
 }

@@ -52,7 +52,7 @@ public sealed class OwnTrackerTests
     public async Task Announcer_fails_over_from_a_dead_tier_to_our_tracker_and_stops()
     {
         await using var tracker = await StartTrackerAsync();
-        var dead = $"udp://127.0.0.1:{FreeUdpPort()}/announce";
+        var dead = $"udp://127.0.0.1:{FreePort.Udp()}/announce";
         var announcer = new TrackerAnnouncer(
             [[dead], [tracker.AnnounceUri.AbsoluteUri]],
             e => OpenTrackerInteropTests.Request("-TA0001-announcer001", 7101, left: 0) with { Event = e },
@@ -75,11 +75,5 @@ public sealed class OwnTrackerTests
         Assert.Equal(1, peersWhileRunning);
         Assert.Equal(0, tracker.PeerCount);
         Assert.Null(announcer.LastError);
-    }
-
-    private static int FreeUdpPort()
-    {
-        using var probe = new System.Net.Sockets.UdpClient(new System.Net.IPEndPoint(System.Net.IPAddress.Loopback, 0));
-        return ((System.Net.IPEndPoint)probe.Client.LocalEndPoint!).Port;
     }
 }

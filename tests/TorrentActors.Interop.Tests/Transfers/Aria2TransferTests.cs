@@ -14,18 +14,18 @@ public sealed class Aria2TransferTests
     {
         ExternalTool.Require("aria2c", "aria2");
         using var temp = new TempFolder();
-        var source = RandomFile.Create(Path.Combine(temp.Sub("seed"), "payload.bin"), (8 * 1024 * 1024) + 4321, seed: 11);
+        var source = RandomFile.Create(Path.Combine(temp.Folder("seed"), "payload.bin"), (8 * 1024 * 1024) + 4321, seed: 11);
         await using var tracker = await OpenTrackerProcess.StartAsync();
-        var torrent = await MktorrentTool.CreateAsync(source, temp.File("payload.torrent"), tracker.AnnounceUri, pieceLengthExponent: 16);
+        var torrent = await MktorrentTool.CreateAsync(source, temp.Combine("payload.torrent"), tracker.AnnounceUri, pieceLengthExponent: 16);
         await tracker.WhitelistAsync(torrent.InfoHash);
 
-        await using var ours = await OurPeer.StartAsync(torrent, temp.Sub("seed"));
+        await using var ours = await OurPeer.StartAsync(torrent, temp.Folder("seed"));
         Assert.Equal(Engine.Client.TorrentState.Seeding, ours.Session.Status.State);
         await TrackerProbe.WaitForSeedersAsync(tracker.AnnounceUri, torrent.InfoHash, 1, TimeSpan.FromSeconds(60));
-        await using var aria2 = Aria2Process.Leech(temp.File("payload.torrent"), temp.Sub("leech"));
+        await using var aria2 = Aria2Process.Leech(temp.Combine("payload.torrent"), temp.Folder("leech"));
 
         Assert.True(await aria2.WaitForExitAsync(Timeout) == 0, aria2.Describe());
-        Assert.True(ExternalProcess.FilesAreEqual(source, Path.Combine(temp.Sub("leech"), "payload.bin")), aria2.Describe());
+        Assert.True(ExternalProcess.FilesAreEqual(source, Path.Combine(temp.Folder("leech"), "payload.bin")), aria2.Describe());
         Assert.True(ours.Session.Uploaded >= torrent.TotalLength);
     }
 
@@ -34,17 +34,17 @@ public sealed class Aria2TransferTests
     {
         ExternalTool.Require("aria2c", "aria2");
         using var temp = new TempFolder();
-        var source = RandomFile.Create(Path.Combine(temp.Sub("seed"), "payload.bin"), (8 * 1024 * 1024) + 999, seed: 12);
+        var source = RandomFile.Create(Path.Combine(temp.Folder("seed"), "payload.bin"), (8 * 1024 * 1024) + 999, seed: 12);
         await using var tracker = await OpenTrackerProcess.StartAsync();
-        var torrent = await MktorrentTool.CreateAsync(source, temp.File("payload.torrent"), tracker.AnnounceUri, pieceLengthExponent: 16);
+        var torrent = await MktorrentTool.CreateAsync(source, temp.Combine("payload.torrent"), tracker.AnnounceUri, pieceLengthExponent: 16);
         await tracker.WhitelistAsync(torrent.InfoHash);
 
-        await using var aria2 = Aria2Process.Seed(temp.File("payload.torrent"), temp.Sub("seed"));
+        await using var aria2 = Aria2Process.Seed(temp.Combine("payload.torrent"), temp.Folder("seed"));
         await TrackerProbe.WaitForSeedersAsync(tracker.AnnounceUri, torrent.InfoHash, 1, TimeSpan.FromSeconds(60), aria2);
-        await using var ours = await OurPeer.StartAsync(torrent, temp.Sub("leech"));
+        await using var ours = await OurPeer.StartAsync(torrent, temp.Folder("leech"));
 
         await ours.WaitForCompletionAsync(Timeout);
-        Assert.True(ExternalProcess.FilesAreEqual(source, Path.Combine(temp.Sub("leech"), "payload.bin")));
+        Assert.True(ExternalProcess.FilesAreEqual(source, Path.Combine(temp.Folder("leech"), "payload.bin")));
     }
 
     [SkippableFact]
@@ -52,14 +52,14 @@ public sealed class Aria2TransferTests
     {
         ExternalTool.Require("aria2c", "aria2");
         using var temp = new TempFolder();
-        var content = temp.Sub("seed/album");
+        var content = temp.Folder("seed/album");
         var first = RandomFile.Create(Path.Combine(content, "a.bin"), 300_001, seed: 1);
         var second = RandomFile.Create(Path.Combine(content, "sub", "b.bin"), 2_000_003, seed: 2);
-        var torrent = await MktorrentTool.CreateAsync(content, temp.File("album.torrent"), new Uri("http://127.0.0.1:9/announce"), pieceLengthExponent: 15);
+        var torrent = await MktorrentTool.CreateAsync(content, temp.Combine("album.torrent"), new Uri("http://127.0.0.1:9/announce"), pieceLengthExponent: 15);
 
-        await using var aria2 = Aria2Process.Leech(temp.File("album.torrent"), temp.Sub("leech"));
-        await FreePort.WaitForListenerAsync(aria2.Port, TimeSpan.FromSeconds(30), aria2);
-        await using var ours = await OurPeer.StartAsync(torrent, temp.Sub("seed"));
+        await using var aria2 = Aria2Process.Leech(temp.Combine("album.torrent"), temp.Folder("leech"));
+        await Listener.WaitForAsync(aria2.Port, TimeSpan.FromSeconds(30), aria2);
+        await using var ours = await OurPeer.StartAsync(torrent, temp.Folder("seed"));
         ours.Session.AddPeer(new IPEndPoint(IPAddress.Loopback, aria2.Port));
 
         Assert.True(await aria2.WaitForExitAsync(Timeout) == 0, aria2.Describe());
@@ -72,14 +72,14 @@ public sealed class Aria2TransferTests
     {
         ExternalTool.Require("aria2c", "aria2");
         using var temp = new TempFolder();
-        var content = temp.Sub("seed/album");
+        var content = temp.Folder("seed/album");
         var first = RandomFile.Create(Path.Combine(content, "a.bin"), 300_001, seed: 3);
         var second = RandomFile.Create(Path.Combine(content, "sub", "b.bin"), 2_000_003, seed: 4);
-        var torrent = await MktorrentTool.CreateAsync(content, temp.File("album.torrent"), new Uri("http://127.0.0.1:9/announce"), pieceLengthExponent: 15);
+        var torrent = await MktorrentTool.CreateAsync(content, temp.Combine("album.torrent"), new Uri("http://127.0.0.1:9/announce"), pieceLengthExponent: 15);
 
-        await using var aria2 = Aria2Process.Seed(temp.File("album.torrent"), temp.Sub("seed"));
-        await FreePort.WaitForListenerAsync(aria2.Port, TimeSpan.FromSeconds(30), aria2);
-        await using var ours = await OurPeer.StartAsync(torrent, temp.Sub("leech"));
+        await using var aria2 = Aria2Process.Seed(temp.Combine("album.torrent"), temp.Folder("seed"));
+        await Listener.WaitForAsync(aria2.Port, TimeSpan.FromSeconds(30), aria2);
+        await using var ours = await OurPeer.StartAsync(torrent, temp.Folder("leech"));
         ours.Session.AddPeer(new IPEndPoint(IPAddress.Loopback, aria2.Port));
 
         await ours.WaitForCompletionAsync(Timeout);

@@ -14,20 +14,20 @@ public sealed class SwarmTests
         ExternalTool.Require("aria2c", "aria2");
         ExternalTool.Require("transmission-cli", "transmission-cli");
         using var temp = new TempFolder();
-        var source = RandomFile.Create(Path.Combine(temp.Sub("seed"), "swarm.bin"), 48L * 1024 * 1024, seed: 31);
+        var source = RandomFile.Create(Path.Combine(temp.Folder("seed"), "swarm.bin"), 48L * 1024 * 1024, seed: 31);
         await using var tracker = await OpenTrackerProcess.StartAsync();
-        var torrent = await MktorrentTool.CreateAsync(source, temp.File("swarm.torrent"), tracker.AnnounceUri, pieceLengthExponent: 15);
+        var torrent = await MktorrentTool.CreateAsync(source, temp.Combine("swarm.torrent"), tracker.AnnounceUri, pieceLengthExponent: 15);
         await tracker.WhitelistAsync(torrent.InfoHash);
 
         // transmission first: it only meets peers that dial it, and our sessions dial what the tracker lists.
-        await using var transmission = TransmissionProcess.Download(temp.File("swarm.torrent"), temp.Sub("transmission"));
+        await using var transmission = TransmissionProcess.Download(temp.Combine("swarm.torrent"), temp.Folder("transmission"));
         await WaitForLeechersAsync(tracker, torrent.InfoHash, 1, transmission);
-        await using var aria2 = Aria2Process.Leech(temp.File("swarm.torrent"), temp.Sub("aria2"));
+        await using var aria2 = Aria2Process.Leech(temp.Combine("swarm.torrent"), temp.Folder("aria2"));
         await WaitForLeechersAsync(tracker, torrent.InfoHash, 2, aria2);
-        await using var first = await OurPeer.StartAsync(torrent, temp.Sub("ours1"));
-        await using var second = await OurPeer.StartAsync(torrent, temp.Sub("ours2"));
+        await using var first = await OurPeer.StartAsync(torrent, temp.Folder("ours1"));
+        await using var second = await OurPeer.StartAsync(torrent, temp.Folder("ours2"));
         await WaitForLeechersAsync(tracker, torrent.InfoHash, 4, null);
-        await using var seeder = await OurPeer.StartAsync(torrent, temp.Sub("seed"), verified: true);
+        await using var seeder = await OurPeer.StartAsync(torrent, temp.Folder("seed"), verified: true);
 
         await first.WaitForCompletionAsync(Timeout);
         await second.WaitForCompletionAsync(Timeout);

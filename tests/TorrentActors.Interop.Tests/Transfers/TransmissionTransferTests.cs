@@ -15,17 +15,17 @@ public sealed class TransmissionTransferTests
     {
         ExternalTool.Require("transmission-cli", "transmission-cli");
         using var temp = new TempFolder();
-        var source = RandomFile.Create(Path.Combine(temp.Sub("seed"), "movie.bin"), (6 * 1024 * 1024) + 77, seed: 21);
+        var source = RandomFile.Create(Path.Combine(temp.Folder("seed"), "movie.bin"), (6 * 1024 * 1024) + 77, seed: 21);
         await using var tracker = await OpenTrackerProcess.StartAsync();
-        var torrent = await MktorrentTool.CreateAsync(source, temp.File("movie.torrent"), tracker.AnnounceUri, pieceLengthExponent: 16);
+        var torrent = await MktorrentTool.CreateAsync(source, temp.Combine("movie.torrent"), tracker.AnnounceUri, pieceLengthExponent: 16);
         await tracker.WhitelistAsync(torrent.InfoHash);
 
-        await using var transmission = TransmissionProcess.Seed(temp.File("movie.torrent"), temp.Sub("seed"));
+        await using var transmission = TransmissionProcess.Seed(temp.Combine("movie.torrent"), temp.Folder("seed"));
         await TrackerProbe.WaitForSeedersAsync(tracker.AnnounceUri, torrent.InfoHash, 1, TimeSpan.FromSeconds(60), transmission);
-        await using var ours = await OurPeer.StartAsync(torrent, temp.Sub("leech"));
+        await using var ours = await OurPeer.StartAsync(torrent, temp.Folder("leech"));
 
         await ours.WaitForCompletionAsync(Timeout);
-        Assert.True(ExternalProcess.FilesAreEqual(source, Path.Combine(temp.Sub("leech"), "movie.bin")), transmission.Describe());
+        Assert.True(ExternalProcess.FilesAreEqual(source, Path.Combine(temp.Folder("leech"), "movie.bin")), transmission.Describe());
     }
 
     [SkippableFact]
@@ -33,16 +33,16 @@ public sealed class TransmissionTransferTests
     {
         ExternalTool.Require("transmission-cli", "transmission-cli");
         using var temp = new TempFolder();
-        var source = RandomFile.Create(Path.Combine(temp.Sub("seed"), "movie.bin"), (6 * 1024 * 1024) + 78, seed: 22);
-        var torrent = await MktorrentTool.CreateAsync(source, temp.File("movie.torrent"), new Uri("http://127.0.0.1:9/announce"), pieceLengthExponent: 16);
+        var source = RandomFile.Create(Path.Combine(temp.Folder("seed"), "movie.bin"), (6 * 1024 * 1024) + 78, seed: 22);
+        var torrent = await MktorrentTool.CreateAsync(source, temp.Combine("movie.torrent"), new Uri("http://127.0.0.1:9/announce"), pieceLengthExponent: 16);
 
-        await using var transmission = TransmissionProcess.Download(temp.File("movie.torrent"), temp.Sub("leech"));
-        await FreePort.WaitForListenerAsync(transmission.Port, TimeSpan.FromSeconds(30), transmission);
-        await using var ours = await OurPeer.StartAsync(torrent, temp.Sub("seed"));
+        await using var transmission = TransmissionProcess.Download(temp.Combine("movie.torrent"), temp.Folder("leech"));
+        await Listener.WaitForAsync(transmission.Port, TimeSpan.FromSeconds(30), transmission);
+        await using var ours = await OurPeer.StartAsync(torrent, temp.Folder("seed"));
         ours.Session.AddPeer(new IPEndPoint(IPAddress.Loopback, transmission.Port));
 
         await transmission.WaitUntilAsync(() => transmission.IsDone, Timeout, "transmission's download");
-        Assert.True(ExternalProcess.FilesAreEqual(source, Path.Combine(temp.Sub("leech"), "movie.bin")), transmission.Describe());
+        Assert.True(ExternalProcess.FilesAreEqual(source, Path.Combine(temp.Folder("leech"), "movie.bin")), transmission.Describe());
     }
 
     [SkippableFact]
@@ -50,21 +50,21 @@ public sealed class TransmissionTransferTests
     {
         ExternalTool.Require("transmission-cli", "transmission-cli");
         using var temp = new TempFolder();
-        var content = temp.Sub("seed/album");
+        var content = temp.Folder("seed/album");
         var first = RandomFile.Create(Path.Combine(content, "a.bin"), 500_001, seed: 5);
         var second = RandomFile.Create(Path.Combine(content, "deep", "b.bin"), 1_500_002, seed: 6);
-        var torrent = await MktorrentTool.CreateAsync(content, temp.File("album.torrent"), new Uri("http://127.0.0.1:9/announce"), pieceLengthExponent: 15);
+        var torrent = await MktorrentTool.CreateAsync(content, temp.Combine("album.torrent"), new Uri("http://127.0.0.1:9/announce"), pieceLengthExponent: 15);
 
-        await using var seeder = TransmissionProcess.Seed(temp.File("album.torrent"), temp.Sub("seed"));
-        await FreePort.WaitForListenerAsync(seeder.Port, TimeSpan.FromSeconds(30), seeder);
-        await using var ours = await OurPeer.StartAsync(torrent, temp.Sub("ours"));
+        await using var seeder = TransmissionProcess.Seed(temp.Combine("album.torrent"), temp.Folder("seed"));
+        await Listener.WaitForAsync(seeder.Port, TimeSpan.FromSeconds(30), seeder);
+        await using var ours = await OurPeer.StartAsync(torrent, temp.Folder("ours"));
         ours.Session.AddPeer(new IPEndPoint(IPAddress.Loopback, seeder.Port));
         await ours.WaitForCompletionAsync(Timeout);
         Assert.True(ExternalProcess.FilesAreEqual(first, Path.Combine(temp.Path, "ours", "album", "a.bin")));
         Assert.True(ExternalProcess.FilesAreEqual(second, Path.Combine(temp.Path, "ours", "album", "deep", "b.bin")));
 
-        await using var leecher = TransmissionProcess.Download(temp.File("album.torrent"), temp.Sub("leech"));
-        await FreePort.WaitForListenerAsync(leecher.Port, TimeSpan.FromSeconds(30), leecher);
+        await using var leecher = TransmissionProcess.Download(temp.Combine("album.torrent"), temp.Folder("leech"));
+        await Listener.WaitForAsync(leecher.Port, TimeSpan.FromSeconds(30), leecher);
         ours.Session.AddPeer(new IPEndPoint(IPAddress.Loopback, leecher.Port));
         await leecher.WaitUntilAsync(() => leecher.IsDone, Timeout, "transmission's download");
         Assert.True(ExternalProcess.FilesAreEqual(first, Path.Combine(temp.Path, "leech", "album", "a.bin")), leecher.Describe());

@@ -7,13 +7,13 @@ namespace TorrentActors.Node.Tests.Commands;
 
 public sealed class InfoCommandTests : IDisposable
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("torrentactors-info-cmd-").FullName;
+    private readonly TempFolder _temp = new("torrentactors-info-cmd-");
 
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     private async Task<(string Path, Torrent Torrent)> MakeAsync()
     {
-        var folder = Path.Combine(_root, "album");
+        var folder = Path.Combine(_temp.Path, "album");
         Directory.CreateDirectory(Path.Combine(folder, "cd1"));
         await File.WriteAllBytesAsync(Path.Combine(folder, "cd1", "01.flac"), new byte[70_000]);
         await File.WriteAllBytesAsync(Path.Combine(folder, "cover.jpg"), new byte[3_000]);
@@ -23,7 +23,7 @@ public sealed class InfoCommandTests : IDisposable
             AnnounceTiers = [["http://a.example/announce"], ["http://b.example/announce"]],
             Comment = "line one\u001b[31m",
         });
-        var path = Path.Combine(_root, "album.torrent");
+        var path = Path.Combine(_temp.Path, "album.torrent");
         await File.WriteAllBytesAsync(path, torrent.EncodedBytes.ToArray());
         return (path, torrent);
     }
@@ -68,7 +68,7 @@ public sealed class InfoCommandTests : IDisposable
     [MemberData(nameof(HostileFiles))]
     public async Task Info_reports_a_hostile_file_as_invalid_without_crashing(string why, byte[] bytes)
     {
-        var path = Path.Combine(_root, "hostile.torrent");
+        var path = Path.Combine(_temp.Path, "hostile.torrent");
         await File.WriteAllBytesAsync(path, bytes);
 
         var result = await CommandRunner.RunAsync("info", path);
@@ -81,7 +81,7 @@ public sealed class InfoCommandTests : IDisposable
     [Fact]
     public async Task Info_reports_a_missing_file()
     {
-        var result = await CommandRunner.RunAsync("info", Path.Combine(_root, "missing.torrent"));
+        var result = await CommandRunner.RunAsync("info", Path.Combine(_temp.Path, "missing.torrent"));
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("cannot read", result.Stderr);
         Assert.Equal("", result.Stdout);

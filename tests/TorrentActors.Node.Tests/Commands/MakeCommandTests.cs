@@ -5,13 +5,13 @@ namespace TorrentActors.Node.Tests.Commands;
 
 public sealed class MakeCommandTests : IDisposable
 {
-    private readonly string _root = Directory.CreateTempSubdirectory("torrentactors-make-cmd-").FullName;
+    private readonly TempFolder _temp = new("torrentactors-make-cmd-");
 
-    public void Dispose() => Directory.Delete(_root, recursive: true);
+    public void Dispose() => _temp.Dispose();
 
     private string WriteFile(string name, int length)
     {
-        var path = Path.Combine(_root, name);
+        var path = Path.Combine(_temp.Path, name);
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var bytes = new byte[length];
         new Random(length).NextBytes(bytes);
@@ -23,7 +23,7 @@ public sealed class MakeCommandTests : IDisposable
     public async Task Make_writes_the_torrent_and_prints_only_the_infohash_on_stdout()
     {
         var data = WriteFile("data.bin", 300_000);
-        var output = Path.Combine(_root, "out.torrent");
+        var output = Path.Combine(_temp.Path, "out.torrent");
 
         var result = await CommandRunner.RunAsync("make", data, "--output", output);
 
@@ -41,10 +41,10 @@ public sealed class MakeCommandTests : IDisposable
     {
         WriteFile("folder/a", 40_000);
         WriteFile("folder/sub/b", 10);
-        var output = Path.Combine(_root, "folder.torrent");
+        var output = Path.Combine(_temp.Path, "folder.torrent");
 
         var result = await CommandRunner.RunAsync(
-            "make", Path.Combine(_root, "folder"),
+            "make", Path.Combine(_temp.Path, "folder"),
             "--announce", "http://a.example/announce", "-a", "udp://b.example:6969",
             "--piece-length", "32768", "--private", "--comment", "hello there",
             "--web-seed", "http://web.example/", "-o", output, "--no-date");
@@ -64,7 +64,7 @@ public sealed class MakeCommandTests : IDisposable
     public async Task Make_refuses_to_overwrite_a_different_file_unless_forced()
     {
         var data = WriteFile("x.bin", 1000);
-        var output = Path.Combine(_root, "x.torrent");
+        var output = Path.Combine(_temp.Path, "x.torrent");
         await File.WriteAllTextAsync(output, "something else");
 
         var refused = await CommandRunner.RunAsync("make", data, "-o", output, "--no-date");
@@ -85,11 +85,11 @@ public sealed class MakeCommandTests : IDisposable
     [Fact]
     public async Task Make_reports_a_missing_path_on_stderr_with_a_failing_exit_code()
     {
-        var result = await CommandRunner.RunAsync("make", Path.Combine(_root, "missing"), "-o", Path.Combine(_root, "m.torrent"));
+        var result = await CommandRunner.RunAsync("make", Path.Combine(_temp.Path, "missing"), "-o", Path.Combine(_temp.Path, "m.torrent"));
         Assert.NotEqual(0, result.ExitCode);
         Assert.Contains("does not exist", result.Stderr);
         Assert.Equal("", result.Stdout);
-        Assert.False(File.Exists(Path.Combine(_root, "m.torrent")));
+        Assert.False(File.Exists(Path.Combine(_temp.Path, "m.torrent")));
     }
 
     [Theory]
@@ -100,7 +100,7 @@ public sealed class MakeCommandTests : IDisposable
     public async Task Make_refuses_a_bad_piece_length(string pieceLength)
     {
         var data = WriteFile("p.bin", 100);
-        var result = await CommandRunner.RunAsync("make", data, "--piece-length", pieceLength, "-o", Path.Combine(_root, "p.torrent"));
+        var result = await CommandRunner.RunAsync("make", data, "--piece-length", pieceLength, "-o", Path.Combine(_temp.Path, "p.torrent"));
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("power of two", result.Stderr);
         Assert.Equal("", result.Stdout);
@@ -120,7 +120,7 @@ public sealed class MakeCommandTests : IDisposable
     public async Task Make_rejects_a_relative_announce_url()
     {
         var data = WriteFile("r.bin", 100);
-        var result = await CommandRunner.RunAsync("make", data, "--announce", "not-a-url", "-o", Path.Combine(_root, "r.torrent"));
+        var result = await CommandRunner.RunAsync("make", data, "--announce", "not-a-url", "-o", Path.Combine(_temp.Path, "r.torrent"));
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("not an absolute URL", result.Stderr);
     }
@@ -129,7 +129,7 @@ public sealed class MakeCommandTests : IDisposable
     public async Task Make_refuses_an_empty_file()
     {
         var data = WriteFile("empty.bin", 0);
-        var result = await CommandRunner.RunAsync("make", data, "-o", Path.Combine(_root, "e.torrent"));
+        var result = await CommandRunner.RunAsync("make", data, "-o", Path.Combine(_temp.Path, "e.torrent"));
         Assert.Equal(1, result.ExitCode);
         Assert.Contains("empty", result.Stderr);
         Assert.Equal("", result.Stdout);
@@ -158,13 +158,13 @@ public sealed class MakeCommandTests : IDisposable
     public async Task The_executable_writes_NAME_torrent_into_the_current_folder_by_default()
     {
         WriteFile("share/file.txt", 5000);
-        var result = await CommandRunner.RunProcessAsync(_root, "make", "share", "--no-date");
+        var result = await CommandRunner.RunProcessAsync(_temp.Path, "make", "share", "--no-date");
         Assert.True(result.ExitCode == 0, result.Stderr);
-        var written = Path.Combine(_root, "share.torrent");
+        var written = Path.Combine(_temp.Path, "share.torrent");
         Assert.Equal(Torrent.Load(written).InfoHash.ToHex(), result.Stdout.Trim());
         Assert.Single(result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
 
-        var failed = await CommandRunner.RunProcessAsync(_root, "make", "nothing-here");
+        var failed = await CommandRunner.RunProcessAsync(_temp.Path, "make", "nothing-here");
         Assert.NotEqual(0, failed.ExitCode);
         Assert.Contains("error:", failed.Stderr);
         Assert.Equal("", failed.Stdout);

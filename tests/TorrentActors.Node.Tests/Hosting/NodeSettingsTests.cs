@@ -7,18 +7,20 @@ using Xunit;
 namespace TorrentActors.Node.Tests.Hosting;
 
 /// <summary>Settings layers: defaults in code, config file, environment (TORRENTACTORS_), then flags given.</summary>
+[Collection(EnvironmentCollection.Name)]
 public sealed class NodeSettingsTests : IDisposable
 {
     private const string PortVariable = "TORRENTACTORS_TRACKERPORT";
-    private readonly string _dir = Directory.CreateTempSubdirectory("ta-settings-").FullName;
+    private readonly TempFolder _temp = new("ta-settings-");
 
     public void Dispose()
     {
         Environment.SetEnvironmentVariable(PortVariable, null);
-        Directory.Delete(_dir, recursive: true);
+        _temp.Dispose();
     }
 
-    private static (NodeSettings Settings, IConfiguration Configuration) Read(params string[] args)
+    /// <summary>Settings as <c>run</c> reads them from these arguments (and the config layers).</summary>
+    internal static (NodeSettings Settings, IConfiguration Configuration) Read(params string[] args)
     {
         var options = new RunOptions();
         var command = new Command("run");
@@ -57,7 +59,7 @@ public sealed class NodeSettingsTests : IDisposable
     [Fact]
     public void A_config_file_is_overridden_by_the_environment_and_the_environment_by_flags()
     {
-        var file = Path.Combine(_dir, "node.json");
+        var file = Path.Combine(_temp.Path, "node.json");
         File.WriteAllText(file, """{ "TrackerPort": 7001, "ListenPort": 7002, "Json": true, "TorrentDirectory": "/srv/t" }""");
         Environment.SetEnvironmentVariable(PortVariable, "7101");
 
@@ -103,6 +105,12 @@ public sealed class NodeSettingsTests : IDisposable
         Assert.Empty(root.Parse(["run", "--json", "--tracker-port", "0"]).Errors);
         Assert.Empty(root.Parse(["--json", "--tracker-port", "0", "--exit-when-complete"]).Errors);
         Assert.NotEmpty(root.Parse(["--no-such-flag"]).Errors);
+    }
+
+    [Fact]
+    public void The_tracker_port_flag_says_it_sets_the_http_and_the_udp_port()
+    {
+        Assert.Contains("HTTP and UDP", new RunOptions().TrackerPort.Description, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -9,7 +9,7 @@ namespace TorrentActors.Node.Tests.Repository;
 /// </summary>
 public sealed class BuildScriptTests
 {
-    private static readonly string Root = FindRoot();
+    internal static readonly string Root = FindRoot();
 
     [Fact]
     public void Build_script_parses_without_errors_and_offers_every_target()

@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using TorrentActors.Tracker;
+
+namespace TorrentActors.Node.Hosting;
+
+/// <summary>
+/// The embedded HTTP and UDP tracker as a hosted service: started after the engine and before the actors (whose
+/// made torrents announce to it), stopped after the actors (so stopping sessions still reach it with <c>stopped</c>).
+/// </summary>
+internal sealed class EmbeddedTrackerService(TrackerOptions options, ILoggerFactory loggerFactory) : IHostedService, IAsyncDisposable
+{
+    private TrackerServer? _server;
+
+    /// <summary>The HTTP announce URL; only once the service has started.</summary>
+    public Uri AnnounceUri => (_server ?? throw new InvalidOperationException("the embedded tracker has not started")).AnnounceUri;
+
+    public async Task StartAsync(CancellationToken cancellationToken) =>
+        _server = await TrackerServer.StartAsync(options, loggerFactory, cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => DisposeAsync().AsTask();
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _server, null) is { } server)
+        {
+            await server.DisposeAsync();
+        }
+    }
+}
