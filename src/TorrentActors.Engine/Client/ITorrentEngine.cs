@@ -1,5 +1,6 @@
 using System.Net;
 using TorrentActors.Engine.Metainfo;
+using TorrentActors.Engine.Storage;
 
 namespace TorrentActors.Engine.Client;
 
@@ -14,6 +15,12 @@ public sealed record TorrentSessionOptions
 
     /// <summary>The data was hashed just now (by the maker): skip the start-up check and seed at once.</summary>
     public bool DataVerified { get; init; }
+
+    /// <summary>
+    /// What an earlier session recorded (<see cref="ITorrentSession.CaptureResumeData"/>): at start, the pieces it lists
+    /// in files that have not changed since are trusted without hashing; everything else is checked.
+    /// </summary>
+    public ResumeData? Resume { get; init; }
 }
 
 /// <summary>One torrent inside the engine: start, stop, pause, resume, status and change events.</summary>
@@ -35,6 +42,12 @@ public interface ITorrentSession
     Task StopAsync(CancellationToken cancellationToken = default);
 
     Task PauseAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// The pieces verified so far with the files' stamps, to save and give back as <see cref="TorrentSessionOptions.Resume"/>
+    /// after a restart. While the session is not downloading or seeding, what its last run left (or what it was given).
+    /// </summary>
+    ResumeData? CaptureResumeData();
 
     Task ResumeAsync(CancellationToken cancellationToken = default);
 }

@@ -55,6 +55,9 @@ internal sealed partial class SessionRun : IAsyncDisposable
 
     public TrackerAnnouncer? Announcer => _announcer;
 
+    /// <summary>The run went live (it got past the check).</summary>
+    public bool Begun => _begun;
+
     /// <summary>Running: begun and not ending. Read under the swarm's lock.</summary>
     public bool IsActive => _begun && !_swarm.Closed;
 

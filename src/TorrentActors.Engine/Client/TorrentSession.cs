@@ -40,6 +40,7 @@ public sealed partial class TorrentSession : ITorrentSession
     private string? _error;
     private SessionRun? _run;
     private Task? _failedRunEnding;
+    private ResumeData? _resume;
     private TorrentStatus? _lastRaised;
     private int _liveRuns;
     private int _liveTickLoops;
@@ -53,6 +54,7 @@ public sealed partial class TorrentSession : ITorrentSession
         Options = options;
         _storage = new TorrentStorage(torrent, options.DownloadDirectory);
         _picker = NewPicker();
+        _resume = options.Resume;
     }
 
     public Torrent Torrent { get; }
@@ -131,9 +133,13 @@ public sealed partial class TorrentSession : ITorrentSession
 
         RaiseIfChanged();
         BitField have;
+        var hashed = 0;
         try
         {
-            have = Options.DataVerified ? AllPieces() : await run.Track(Task.Run(() => _storage.Verify(_settings.HashingParallelism, run.Token), CancellationToken.None)).ConfigureAwait(false);
+            var resume = Volatile.Read(ref _resume);
+            have = Options.DataVerified && resume is null
+                ? AllPieces()
+                : await run.Track(Task.Run(() => _storage.Check(resume, _settings.HashingParallelism, run.Token, out hashed), CancellationToken.None)).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (run.Token.IsCancellationRequested)
         {
@@ -163,7 +169,7 @@ public sealed partial class TorrentSession : ITorrentSession
                 _storage.CreateEmptyFiles();
             }
 
-            Log.Started(_logger, InfoHash.ToHex(), have.TrueCount, Torrent.PieceCount);
+            Log.Started(_logger, InfoHash.ToHex(), have.TrueCount, Torrent.PieceCount, hashed);
         }
         finally
         {
@@ -239,6 +245,26 @@ public sealed partial class TorrentSession : ITorrentSession
 
         run?.DialKnownPeers();
     }
+
+    public ResumeData? CaptureResumeData()
+    {
+        BitField have;
+        lock (_sync)
+        {
+            if (_run is not { IsActive: true })
+            {
+                return Volatile.Read(ref _resume);
+            }
+
+            have = _picker.Have.Clone();
+        }
+
+        // Stamped after the pieces were taken: a write that lands later changes a stamp, and the file is checked again.
+        return Capture(have);
+    }
+
+    /// <summary>Resume data of <paramref name="have"/> (a copy the caller gives up) and the files' stamps now.</summary>
+    private ResumeData Capture(BitField have) => new(have, _storage.StampFiles());
 
     internal Handshake OurHandshake() => new(InfoHash, _engine.PeerId, SupportsExtensions: true, SupportsFast: true);
 
@@ -391,6 +417,10 @@ public sealed partial class TorrentSession : ITorrentSession
             if (run is not null)
             {
                 await run.DisposeAsync(next.ToString().ToLowerInvariant()).ConfigureAwait(false);
+                if (run.Begun)
+                {
+                    Volatile.Write(ref _resume, Capture(run.Swarm.Picker.Have.Clone()));
+                }
             }
 
             await EndFailedRunAsync().ConfigureAwait(false);
@@ -409,6 +439,7 @@ public sealed partial class TorrentSession : ITorrentSession
     {
         await run.DisposeAsync("session error").ConfigureAwait(false);
         _storage.CloseHandles();
+        Volatile.Write(ref _resume, null); // after a disk error, check everything at the next start
     }
 
     /// <summary>Waits for the end of a run that failed (called inside the gate).</summary>
@@ -437,8 +468,8 @@ public sealed partial class TorrentSession : ITorrentSession
 
     private static partial class Log
     {
-        [LoggerMessage(1, LogLevel.Information, "Torrent {InfoHash} started with {Have}/{Pieces} pieces")]
-        public static partial void Started(ILogger logger, string infoHash, int have, int pieces);
+        [LoggerMessage(1, LogLevel.Information, "Torrent {InfoHash} started with {Have}/{Pieces} pieces ({Hashed} hashed)")]
+        public static partial void Started(ILogger logger, string infoHash, int have, int pieces, int hashed);
 
         [LoggerMessage(2, LogLevel.Information, "Torrent {InfoHash} completed")]
         public static partial void Completed(ILogger logger, string infoHash);

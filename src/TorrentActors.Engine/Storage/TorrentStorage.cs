@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Immutable;
 using System.Runtime.ExceptionServices;
 using System.Security.Cryptography;
 using Microsoft.Win32.SafeHandles;
@@ -157,8 +158,57 @@ public sealed class TorrentStorage : IDisposable
     public BitField Verify(int parallelism, CancellationToken cancellationToken) =>
         Verify(parallelism, Sha1MultiBuffer.PreferredLaneCount, cancellationToken);
 
+    /// <summary>As <see cref="Verify(int, CancellationToken)"/>, for the pieces set in <paramref name="only"/>; the others are reported missing.</summary>
+    public BitField Verify(int parallelism, BitField only, CancellationToken cancellationToken) =>
+        Verify(parallelism, Sha1MultiBuffer.PreferredLaneCount, cancellationToken, only);
+
+    /// <summary>
+    /// The pieces a starting session may count as verified: those <paramref name="resume"/> records whose files all
+    /// still carry their recorded stamps are trusted without being read; every other piece is hashed (where its
+    /// data is present). Without resume data every piece is hashed. <paramref name="hashed"/> counts the pieces
+    /// that had to be checked.
+    /// </summary>
+    public BitField Check(ResumeData? resume, int parallelism, CancellationToken cancellationToken, out int hashed)
+    {
+        var trusted = new BitField(_torrent.PieceCount);
+        if (resume is not null && resume.Files.Length == _paths.Length && resume.Verified.Length == _torrent.PieceCount)
+        {
+            var now = StampFiles();
+            var unchanged = now.Select((stamp, i) => stamp.Exists && stamp == resume.Files[i]).ToArray();
+            for (var piece = 0; piece < _torrent.PieceCount; piece++)
+            {
+                trusted[piece] = resume.Verified[piece] && FilesOf(piece).All(file => unchanged[file]);
+            }
+        }
+
+        var toCheck = new BitField(_torrent.PieceCount);
+        for (var piece = 0; piece < _torrent.PieceCount; piece++)
+        {
+            toCheck[piece] = !trusted[piece];
+        }
+
+        hashed = toCheck.TrueCount;
+        if (hashed > 0)
+        {
+            var found = Verify(parallelism, toCheck, cancellationToken);
+            for (var piece = 0; piece < _torrent.PieceCount; piece++)
+            {
+                trusted[piece] |= found[piece];
+            }
+        }
+
+        return trusted;
+    }
+
+    /// <summary>The stamp (size and last write time) of every file, in the torrent's order.</summary>
+    public ImmutableArray<FileStamp> StampFiles() => [.. _paths.Select(FileStamp.Of)];
+
+    /// <summary>The indexes of the files that hold part of <paramref name="piece"/> (empty files hold none).</summary>
+    public IEnumerable<int> FilesOf(int piece) =>
+        Segments(piece * _torrent.PieceLength, _torrent.GetPieceSize(piece)).Select(s => s.File);
+
     /// <summary>As above, with <paramref name="lanes"/> pieces hashed together (0 or 1: one at a time), so tests can choose.</summary>
-    internal BitField Verify(int parallelism, int lanes, CancellationToken cancellationToken)
+    internal BitField Verify(int parallelism, int lanes, CancellationToken cancellationToken, BitField? only = null)
     {
         var group = Math.Max(1, lanes);
         var results = new bool[_torrent.PieceCount];
@@ -169,14 +219,15 @@ public sealed class TorrentStorage : IDisposable
             {
                 var first = g * group;
                 var count = Math.Min(group, _torrent.PieceCount - first);
-                if (count > 1 && count == lanes && TryVerifyGroup(first, lanes, results))
+                var all = only is null || Enumerable.Range(first, count).All(p => only[p]);
+                if (all && count > 1 && count == lanes && TryVerifyGroup(first, lanes, results))
                 {
                     return;
                 }
 
                 for (var piece = first; piece < first + count; piece++)
                 {
-                    results[piece] = VerifyPiece(piece);
+                    results[piece] = (only is null || only[piece]) && VerifyPiece(piece);
                 }
             });
         }

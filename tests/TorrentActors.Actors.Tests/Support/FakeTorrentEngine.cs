@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Net;
 using TorrentActors.Engine.Client;
 using TorrentActors.Engine.Metainfo;
+using TorrentActors.Engine.Storage;
 
 namespace TorrentActors.Actors.Tests.Support;
 
@@ -91,5 +92,7 @@ public sealed class FakeTorrentEngine : ITorrentEngine
         public Task PauseAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 
         public Task ResumeAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
+
+        public ResumeData? CaptureResumeData() => null;
     }
 }
