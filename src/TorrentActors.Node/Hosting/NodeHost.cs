@@ -5,6 +5,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using TorrentActors.Actors;
 using TorrentActors.Actors.Remote;
+using TorrentActors.Contracts.Remote;
 using TorrentActors.Engine.Client;
 
 namespace TorrentActors.Node.Hosting;
@@ -37,7 +38,7 @@ internal static class NodeHost
         builder.Services.AddSingleton<ITorrentEngine>(services => EngineFactory.Create(settings, services));
         builder.Services.AddHostedService<EngineService>();
         builder.Services.AddNodeActorServices(actorSettings, stdin, stdout);
-        builder.Services.AddAkka(NodeActorsHosting.ActorSystemName, akka =>
+        builder.Services.AddAkka(RemoteProtocol.SystemName, akka =>
         {
             akka.AddNodeActors();
             if (remote is not null)
