@@ -22,6 +22,6 @@ public static class NodeOutputs
         long UploadRate,
         int PeerCount) : INodeOutput;
 
-    /// <summary><c>error: COMMAND: REASON</c>.</summary>
-    public sealed record Error(string Command, string Reason) : INodeOutput;
+    /// <summary><c>error: COMMAND: REASON</c>; <paramref name="Request"/> is the request the command came from (not printed).</summary>
+    public sealed record Error(string Command, string Reason, RequestId Request) : INodeOutput;
 }
