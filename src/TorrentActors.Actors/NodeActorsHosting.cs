@@ -16,11 +16,12 @@ using TorrentActors.Actors.Writing;
 
 namespace TorrentActors.Actors;
 
-/// <summary>The node's wiring: the services the actors resolve, and the actors in dependency order.</summary>
+/// <summary>
+/// The node's wiring: the services the actors resolve, and the actors in dependency order. The actor system is named
+/// <see cref="Contracts.Remote.RemoteProtocol.SystemName"/>, which is part of the node's address.
+/// </summary>
 public static class NodeActorsHosting
 {
-    public const string ActorSystemName = "torrentactors";
-
     /// <summary>
     /// Registers what the actors resolve: settings, stdin/stdout, and the HTTP client for the fetcher.
     /// The host registers the <see cref="TorrentActors.Engine.Client.ITorrentEngine"/> itself (one place builds it).

@@ -24,13 +24,13 @@ public class OutputFormatTests
     [Fact]
     public void Errors_name_the_command_and_the_reason()
     {
-        Assert.Equal("error: file:/x: no such file", OutputFormat.ToText(new NodeOutputs.Error("file:/x", "no such file")));
+        Assert.Equal("error: file:/x: no such file", OutputFormat.ToText(new NodeOutputs.Error("file:/x", "no such file", RequestId.None)));
     }
 
     [Fact]
     public void Control_characters_never_break_a_line()
     {
-        var text = OutputFormat.ToText(new NodeOutputs.Error("bad\nline\r\0", "reason\nsplit"));
+        var text = OutputFormat.ToText(new NodeOutputs.Error("bad\nline\r\0", "reason\nsplit", RequestId.None));
         Assert.DoesNotContain('\n', text);
         Assert.DoesNotContain('\r', text);
         Assert.Equal("error: bad?line??: reason?split", text);
@@ -39,7 +39,7 @@ public class OutputFormatTests
     [Fact]
     public void Long_commands_are_shortened_in_errors()
     {
-        var text = OutputFormat.ToText(new NodeOutputs.Error(new string('x', 10_000), "too long"));
+        var text = OutputFormat.ToText(new NodeOutputs.Error(new string('x', 10_000), "too long", RequestId.None));
         Assert.True(text.Length < OutputFormat.MaxEchoedCommandLength + 40, text.Length.ToString());
         Assert.EndsWith("…: too long", text);
     }
@@ -74,7 +74,7 @@ public class OutputFormatTests
     [Fact]
     public void Json_errors_are_objects_with_error_and_command()
     {
-        var line = OutputFormat.ToJson(new NodeOutputs.Error("torrent:http://x/", "unreachable\n(refused)"));
+        var line = OutputFormat.ToJson(new NodeOutputs.Error("torrent:http://x/", "unreachable\n(refused)", RequestId.None));
         Assert.DoesNotContain('\n', line);
         using var document = JsonDocument.Parse(line);
         Assert.Equal("unreachable\n(refused)", document.RootElement.GetProperty("error").GetString());

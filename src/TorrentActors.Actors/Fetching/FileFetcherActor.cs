@@ -13,7 +13,7 @@ public sealed class FileFetcherActor : TorrentFetcherActor
         : base(settings, patrons, stdout)
     {
         Receive<InstructionCommands.FetchTorrentFile>(fetch =>
-            Complete(fetch.Command, Task.Run(() => TorrentFetching.ReadFileAsync(fetch.Path, settings.MaxTorrentFileBytes))));
+            Complete(fetch, Task.Run(() => TorrentFetching.ReadFileAsync(fetch.Path, settings.MaxTorrentFileBytes))));
     }
 }
 

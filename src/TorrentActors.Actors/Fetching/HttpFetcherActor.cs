@@ -18,7 +18,7 @@ public sealed class HttpFetcherActor : TorrentFetcherActor
         {
             Log.Info("Fetching {0}", fetch.Url);
             var client = clients.CreateClient(TorrentFetching.HttpClientName);
-            Complete(fetch.Command, TorrentFetching.FetchHttpAsync(client, fetch.Url, settings.MaxTorrentFileBytes, settings.HttpTimeout));
+            Complete(fetch, TorrentFetching.FetchHttpAsync(client, fetch.Url, settings.MaxTorrentFileBytes, settings.HttpTimeout));
         });
     }
 }

@@ -1,5 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
+using TorrentActors.Contracts;
+using TorrentActors.Contracts.Instructions;
 using TorrentActors.Contracts.Output;
 using TorrentActors.Contracts.Torrents;
 using TorrentActors.Engine.Metainfo;
@@ -15,24 +17,24 @@ public abstract class TorrentFetcherActor : ReceiveActor
     protected TorrentFetcherActor(NodeActorSettings settings, IActorRef patrons, IActorRef stdout)
     {
         Receive<Fetched>(fetched =>
-            patrons.Tell(new TorrentCommands.OpenTorrent(fetched.Command, fetched.Torrent, settings.DownloadDirectory, DataVerified: false)));
+            patrons.Tell(new TorrentCommands.OpenTorrent(fetched.Command, fetched.Torrent, settings.DownloadDirectory, DataVerified: false, fetched.Request)));
         Receive<FetchFailed>(failed =>
         {
             Log.Warning(failed.Exception, "{0} failed", failed.Command);
-            stdout.Tell(new NodeOutputs.Error(failed.Command, ErrorText.Describe(failed.Exception)));
+            stdout.Tell(new NodeOutputs.Error(failed.Command, ErrorText.Describe(failed.Exception), failed.Request));
         });
     }
 
     protected ILoggingAdapter Log { get; } = Context.GetLogger();
 
-    /// <summary>Pipes the outcome of <paramref name="fetch"/> back to this actor, tagged with the command.</summary>
-    protected void Complete(string command, Task<Torrent> fetch) =>
+    /// <summary>Pipes the outcome of <paramref name="fetch"/> back to this actor, tagged with the instruction it answers.</summary>
+    protected void Complete(InstructionCommands.IInstruction instruction, Task<Torrent> fetch) =>
         fetch.PipeTo(
             Self,
-            success: torrent => new Fetched(command, torrent),
-            failure: ex => new FetchFailed(command, ex));
+            success: torrent => new Fetched(instruction.Command, instruction.Request, torrent),
+            failure: ex => new FetchFailed(instruction.Command, instruction.Request, ex));
 
-    private sealed record Fetched(string Command, Torrent Torrent);
+    private sealed record Fetched(string Command, RequestId Request, Torrent Torrent);
 
-    private sealed record FetchFailed(string Command, Exception Exception);
+    private sealed record FetchFailed(string Command, RequestId Request, Exception Exception);
 }

@@ -3,6 +3,7 @@ using Akka.Event;
 using Akka.Hosting;
 using TorrentActors.Actors.Output;
 using TorrentActors.Actors.Writing;
+using TorrentActors.Contracts;
 using TorrentActors.Contracts.Instructions;
 using TorrentActors.Contracts.Output;
 using TorrentActors.Contracts.Torrents;
@@ -31,7 +32,7 @@ public sealed class MakerActor : ReceiveActor
             var path = Path.TrimEndingDirectorySeparator(seed.Path);
             if (!File.Exists(path) && !Directory.Exists(path))
             {
-                stdout.Tell(new NodeOutputs.Error(seed.Command, "no such file"));
+                stdout.Tell(new NodeOutputs.Error(seed.Command, "no such file", seed.Request));
                 return;
             }
 
@@ -39,24 +40,24 @@ public sealed class MakerActor : ReceiveActor
             _log.Info("Making a torrent of {0}", path);
             Task.Run(() => TorrentMaker.CreateAsync(path, options)).PipeTo(
                 Self,
-                success: torrent => new Made(seed.Command, torrent, dataDirectory),
-                failure: ex => new MakeFailed(seed.Command, ex));
+                success: torrent => new Made(seed.Command, seed.Request, torrent, dataDirectory),
+                failure: ex => new MakeFailed(seed.Command, seed.Request, ex));
         });
         Receive<Made>(made =>
         {
             _log.Info("Made {0} ({1})", made.Torrent.Name, made.Torrent.InfoHash);
-            writer.Tell(new TorrentCommands.PublishTorrent(made.Command, made.Torrent, made.DataDirectory));
+            writer.Tell(new TorrentCommands.PublishTorrent(made.Command, made.Torrent, made.DataDirectory, made.Request));
         });
         Receive<MakeFailed>(failed =>
         {
             _log.Warning(failed.Exception, "Making a torrent for {0} failed", failed.Command);
-            stdout.Tell(new NodeOutputs.Error(failed.Command, ErrorText.Describe(failed.Exception)));
+            stdout.Tell(new NodeOutputs.Error(failed.Command, ErrorText.Describe(failed.Exception), failed.Request));
         });
     }
 
-    private sealed record Made(string Command, Torrent Torrent, string DataDirectory);
+    private sealed record Made(string Command, RequestId Request, Torrent Torrent, string DataDirectory);
 
-    private sealed record MakeFailed(string Command, Exception Exception);
+    private sealed record MakeFailed(string Command, RequestId Request, Exception Exception);
 }
 
 public static class MakerActorHosting

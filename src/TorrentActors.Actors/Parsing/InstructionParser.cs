@@ -1,6 +1,6 @@
-using System.Globalization;
 using TorrentActors.Contracts;
 using TorrentActors.Contracts.Instructions;
+using TorrentActors.Contracts.Remote;
 
 namespace TorrentActors.Actors.Parsing;
 
@@ -15,68 +15,61 @@ public sealed record ParseResult(InstructionCommands.IInstruction? Instruction, 
 }
 
 /// <summary>
-/// Parses one command line, as a pure function, into the instruction for the actor that handles it: <c>file:</c> → maker, <c>torrent:http(s)://</c> → HTTP fetcher,
-/// <c>torrent:PATH</c> → file fetcher, plus <c>stop:ID</c>, <c>start:ID</c>, <c>remove:ID</c> (→ patrons) and <c>status</c> (→ monitor).
+/// Parses one command line, as a pure function, into the instruction for the actor that handles it: <c>file:</c> → maker,
+/// <c>torrent:http(s)://</c> → HTTP fetcher, <c>torrent:PATH</c> → file fetcher, plus <c>stop:ID</c>, <c>start:ID</c>,
+/// <c>remove:ID</c> (→ patrons) and <c>status</c> (→ monitor). The grammar is <see cref="PipeGrammar"/>'s; this resolves
+/// what it reads (paths against the node's folders, URLs checked) into instructions. A command that came over remoting
+/// is resolved the same way, minus the grammar.
 /// </summary>
 public static class InstructionParser
 {
-    public const string UnknownCommand = "unknown command (expected file:PATH, torrent:URL, torrent:PATH, stop:ID, start:ID, remove:ID or status)";
-
     /// <param name="line">One line from stdin; surrounding whitespace and CR are ignored.</param>
     /// <param name="torrentDirectory">Where relative <c>torrent:PATH</c> names are looked up.</param>
     /// <param name="workingDirectory">Where relative <c>file:PATH</c> names are looked up.</param>
     public static ParseResult Parse(string line, string torrentDirectory, string workingDirectory)
     {
-        var command = line.Trim();
-        if (command.Length == 0)
+        var read = PipeGrammar.Parse(line);
+        if (read.Parsed is { } parsed)
         {
-            return ParseResult.Empty;
+            return Resolve(read.Command, parsed, RequestId.None, torrentDirectory, workingDirectory);
         }
 
-        if (command == "status")
-        {
-            return ParseResult.Ok(new InstructionCommands.ReportStatus(command));
-        }
-
-        if (TryStrip(command, "file:", out var file))
-        {
-            return ResolvePath(command, file, workingDirectory, out var full, out var error)
-                ? ParseResult.Ok(new InstructionCommands.SeedPath(command, full))
-                : ParseResult.Fail(command, error);
-        }
-
-        if (TryStrip(command, "torrent:", out var source))
-        {
-            return ParseTorrentSource(command, source, torrentDirectory);
-        }
-
-        if (TryStrip(command, "stop:", out var stop))
-        {
-            return ParseId(command, stop, id => new InstructionCommands.StopTorrent(command, id));
-        }
-
-        if (TryStrip(command, "start:", out var start))
-        {
-            return ParseId(command, start, id => new InstructionCommands.StartTorrent(command, id));
-        }
-
-        if (TryStrip(command, "remove:", out var remove))
-        {
-            return ParseId(command, remove, id => new InstructionCommands.RemoveTorrent(command, id));
-        }
-
-        return ParseResult.Fail(command, UnknownCommand);
+        return read.Error is { } error ? ParseResult.Fail(read.Command, error) : ParseResult.Empty;
     }
 
-    private static ParseResult ParseTorrentSource(string command, string source, string torrentDirectory)
+    /// <summary>
+    /// A command from a remote client, named in errors by its line (<see cref="PipeGrammar.Format"/>, trimmed, as if
+    /// it had been read on stdin); the instruction carries <paramref name="request"/>.
+    /// </summary>
+    public static ParseResult Resolve(RemoteCommands.IRemoteCommand command, RequestId request, string torrentDirectory, string workingDirectory) =>
+        PipeGrammar.Format(command) is { } line
+            ? Resolve(line.Trim(), command, request, torrentDirectory, workingDirectory)
+            : ParseResult.Fail(command.GetType().Name, PipeGrammar.UnknownCommand);
+
+    private static ParseResult Resolve(string command, RemoteCommands.IRemoteCommand parsed, RequestId request, string torrentDirectory, string workingDirectory) =>
+        parsed switch
+        {
+            RemoteCommands.GetStatus => ParseResult.Ok(new InstructionCommands.ReportStatus(command, request)),
+            RemoteCommands.SeedFile seed => ResolvePath(command, seed.Path.Trim(), workingDirectory, out var full, out var error)
+                ? ParseResult.Ok(new InstructionCommands.SeedPath(command, full, request))
+                : ParseResult.Fail(command, error),
+            RemoteCommands.AddTorrentUrl url => ResolveTorrentSource(command, url.Url.Trim(), request, torrentDirectory),
+            RemoteCommands.AddTorrentPath path => ResolveTorrentSource(command, path.Path.Trim(), request, torrentDirectory),
+            RemoteCommands.StopTorrent stop => ResolveId(command, stop.Id, id => new InstructionCommands.StopTorrent(command, id, request)),
+            RemoteCommands.StartTorrent start => ResolveId(command, start.Id, id => new InstructionCommands.StartTorrent(command, id, request)),
+            RemoteCommands.RemoveTorrent remove => ResolveId(command, remove.Id, id => new InstructionCommands.RemoveTorrent(command, id, request)),
+            _ => ParseResult.Fail(command, PipeGrammar.UnknownCommand),
+        };
+
+    /// <summary>By what the source says, not by the message it came in: a remote "URL" without http(s) is a path.</summary>
+    private static ParseResult ResolveTorrentSource(string command, string source, RequestId request, string torrentDirectory)
     {
-        if (source.StartsWith("http://", StringComparison.OrdinalIgnoreCase)
-            || source.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+        if (PipeGrammar.IsHttpUrl(source))
         {
             return Uri.TryCreate(source, UriKind.Absolute, out var url)
                    && (url.Scheme == Uri.UriSchemeHttp || url.Scheme == Uri.UriSchemeHttps)
                    && url.Host.Length > 0
-                ? ParseResult.Ok(new InstructionCommands.FetchTorrentUrl(command, url))
+                ? ParseResult.Ok(new InstructionCommands.FetchTorrentUrl(command, url, request))
                 : ParseResult.Fail(command, "not a valid http(s) URL");
         }
 
@@ -86,14 +79,12 @@ public static class InstructionParser
         }
 
         return ResolvePath(command, source, torrentDirectory, out var full, out var error)
-            ? ParseResult.Ok(new InstructionCommands.FetchTorrentFile(command, full))
+            ? ParseResult.Ok(new InstructionCommands.FetchTorrentFile(command, full, request))
             : ParseResult.Fail(command, error);
     }
 
-    private static ParseResult ParseId(string command, string text, Func<TorrentId, InstructionCommands.IInstruction> create) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0
-            ? ParseResult.Ok(create(new TorrentId(id)))
-            : ParseResult.Fail(command, "the ID must be a positive whole number");
+    private static ParseResult ResolveId(string command, int id, Func<TorrentId, InstructionCommands.IInstruction> create) =>
+        id > 0 ? ParseResult.Ok(create(new TorrentId(id))) : ParseResult.Fail(command, PipeGrammar.InvalidId);
 
     private static bool ResolvePath(string command, string path, string baseDirectory, out string full, out string error)
     {
@@ -121,17 +112,5 @@ public static class InstructionParser
             error = $"not a usable path ({ex.Message})";
             return false;
         }
-    }
-
-    private static bool TryStrip(string command, string prefix, out string rest)
-    {
-        if (command.StartsWith(prefix, StringComparison.Ordinal))
-        {
-            rest = command[prefix.Length..].Trim();
-            return true;
-        }
-
-        rest = "";
-        return false;
     }
 }

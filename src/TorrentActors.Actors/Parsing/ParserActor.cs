@@ -6,14 +6,22 @@ using TorrentActors.Actors.Making;
 using TorrentActors.Actors.Monitoring;
 using TorrentActors.Actors.Output;
 using TorrentActors.Actors.Patrons;
+using TorrentActors.Contracts;
 using TorrentActors.Contracts.Input;
 using TorrentActors.Contracts.Instructions;
 using TorrentActors.Contracts.Output;
+using TorrentActors.Contracts.Remote;
 
 namespace TorrentActors.Actors.Parsing;
 
 /// <summary>The actors a parsed instruction can go to.</summary>
 public sealed record ParserRoutes(IActorRef Maker, IActorRef HttpFetcher, IActorRef FileFetcher, IActorRef Patrons, IActorRef Monitor, IActorRef Stdout, IActorRef Lifetime);
+
+/// <summary>
+/// A command from a remote client (the gateway's), to be resolved and routed exactly like its line on stdin; the
+/// instruction and every outcome of it carry <paramref name="Request"/>.
+/// </summary>
+public sealed record RemoteCommandReceived(RemoteCommands.IRemoteCommand Command, RequestId Request);
 
 /// <summary>Thin actor over <see cref="InstructionParser"/>: routes each instruction, answers errors on stdout.</summary>
 public sealed class ParserActor : ReceiveActor
@@ -21,30 +29,35 @@ public sealed class ParserActor : ReceiveActor
     public ParserActor(NodeActorSettings settings, ParserRoutes routes)
     {
         Receive<InputEvents.LineRead>(line =>
-        {
-            var result = InstructionParser.Parse(line.Text, settings.TorrentDirectory, settings.WorkingDirectory);
-            if (result.Error is { } error)
-            {
-                routes.Stdout.Tell(new NodeOutputs.Error(result.Command ?? line.Text, error));
-                return;
-            }
-
-            IActorRef? target = result.Instruction switch
-            {
-                InstructionCommands.SeedPath => routes.Maker,
-                InstructionCommands.FetchTorrentUrl => routes.HttpFetcher,
-                InstructionCommands.FetchTorrentFile => routes.FileFetcher,
-                InstructionCommands.StopTorrent or InstructionCommands.StartTorrent or InstructionCommands.RemoveTorrent => routes.Patrons,
-                InstructionCommands.ReportStatus => routes.Monitor,
-                _ => null,
-            };
-            target?.Tell(result.Instruction);
-        });
+            Route(InstructionParser.Parse(line.Text, settings.TorrentDirectory, settings.WorkingDirectory), line.Text, RequestId.None, routes));
+        Receive<RemoteCommandReceived>(remote =>
+            Route(InstructionParser.Resolve(remote.Command, remote.Request, settings.TorrentDirectory, settings.WorkingDirectory), remote.Command.GetType().Name, remote.Request, routes));
         Receive<InputEvents.LineTooLong>(tooLong =>
             routes.Stdout.Tell(new NodeOutputs.Error(
                 tooLong.Prefix + "…",
-                $"the line is {tooLong.Length} characters; the limit is {settings.MaxLineChars}")));
+                $"the line is {tooLong.Length} characters; the limit is {settings.MaxLineChars}",
+                RequestId.None)));
         Receive<InputEvents.InputEnded>(ended => routes.Lifetime.Tell(ended));
+    }
+
+    private static void Route(ParseResult result, string fallbackCommand, RequestId request, ParserRoutes routes)
+    {
+        if (result.Error is { } error)
+        {
+            routes.Stdout.Tell(new NodeOutputs.Error(result.Command ?? fallbackCommand, error, request));
+            return;
+        }
+
+        IActorRef? target = result.Instruction switch
+        {
+            InstructionCommands.SeedPath => routes.Maker,
+            InstructionCommands.FetchTorrentUrl => routes.HttpFetcher,
+            InstructionCommands.FetchTorrentFile => routes.FileFetcher,
+            InstructionCommands.StopTorrent or InstructionCommands.StartTorrent or InstructionCommands.RemoveTorrent => routes.Patrons,
+            InstructionCommands.ReportStatus => routes.Monitor,
+            _ => null,
+        };
+        target?.Tell(result.Instruction);
     }
 }
 

@@ -39,13 +39,13 @@ public sealed class PatronActor : ReceiveActor
         Receive<PatronMessages.StatusObserved>(observed => OnStatus(observed.Status));
         Receive<PatronMessages.SessionStarted>(_ => _patrons.Tell(new PatronMessages.PatronRunning(_open.Torrent.InfoHash)));
         Receive<PatronMessages.SessionFailed>(failed => OnFailure(failed.Exception));
-        Receive<InstructionCommands.StopTorrent>(stop => Run(stop.Command, s => s.StopAsync()));
-        Receive<InstructionCommands.StartTorrent>(start => Run(start.Command, s => s.StartAsync()));
+        Receive<InstructionCommands.StopTorrent>(stop => Run(stop, s => s.StopAsync()));
+        Receive<InstructionCommands.StartTorrent>(start => Run(start, s => s.StartAsync()));
         Receive<InstructionCommands.RemoveTorrent>(remove =>
             _engine.RemoveAsync(_open.Torrent.InfoHash).PipeTo(
                 Self,
                 success: () => PatronMessages.SessionRemoved.Instance,
-                failure: ex => new PatronMessages.CommandFailed(remove.Command, ex)));
+                failure: ex => new PatronMessages.CommandFailed(remove.Command, remove.Request, ex)));
         Receive<PatronMessages.SessionRemoved>(_ =>
         {
             _finished = true;
@@ -55,7 +55,7 @@ public sealed class PatronActor : ReceiveActor
         Receive<PatronMessages.CommandFailed>(failed =>
         {
             _log.Warning(failed.Exception, "{0} failed", failed.Command);
-            _errors.Tell(new NodeOutputs.Error(failed.Command, ErrorText.Describe(failed.Exception)));
+            _errors.Tell(new NodeOutputs.Error(failed.Command, ErrorText.Describe(failed.Exception), failed.Request));
         });
         Receive<PatronMessages.StopSession>(_ =>
         {
@@ -144,7 +144,7 @@ public sealed class PatronActor : ReceiveActor
 
         _finished = true;
         _log.Error(exception, "Torrent {0} ({1}) cannot work: {2}", _id, _open.Torrent.Name, reason);
-        _errors.Tell(new NodeOutputs.Error(_open.Command, reason));
+        _errors.Tell(new NodeOutputs.Error(_open.Command, reason, _open.Request));
         if (_session is not null)
         {
             _engine.RemoveAsync(_open.Torrent.InfoHash).PipeTo(_patrons, success: () => PatronMessages.SessionRemoved.Instance, failure: ex => new Status.Failure(ex));
@@ -153,18 +153,18 @@ public sealed class PatronActor : ReceiveActor
         Context.Stop(Self);
     }
 
-    private void Run(string command, Func<ITorrentSession, Task> action)
+    private void Run(InstructionCommands.IInstruction instruction, Func<ITorrentSession, Task> action)
     {
         if (_session is null)
         {
-            _errors.Tell(new NodeOutputs.Error(command, "the torrent has no session"));
+            _errors.Tell(new NodeOutputs.Error(instruction.Command, "the torrent has no session", instruction.Request));
             return;
         }
 
         action(_session).PipeTo(
             Self,
-            success: () => new PatronMessages.CommandDone(command),
-            failure: ex => new PatronMessages.CommandFailed(command, ex));
+            success: () => new PatronMessages.CommandDone(instruction.Command),
+            failure: ex => new PatronMessages.CommandFailed(instruction.Command, instruction.Request, ex));
     }
 
     private void Report(TorrentStatus status) =>

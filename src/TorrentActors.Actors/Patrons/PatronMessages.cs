@@ -1,3 +1,4 @@
+using TorrentActors.Contracts;
 using TorrentActors.Engine.Client;
 using TorrentActors.Engine.Metainfo;
 
@@ -56,7 +57,7 @@ internal static class PatronMessages
 
     public sealed record CommandDone(string Command);
 
-    public sealed record CommandFailed(string Command, Exception Exception);
+    public sealed record CommandFailed(string Command, RequestId Request, Exception Exception);
 }
 
 /// <summary>The patron's session failed in a way a restart may fix.</summary>

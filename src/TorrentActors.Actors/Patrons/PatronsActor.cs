@@ -43,7 +43,7 @@ public sealed class PatronsActor : ReceiveActor
             if (_byHash.TryGetValue(open.Torrent.InfoHash, out var existing))
             {
                 var reason = existing.Removing ? $"still being removed (was {existing.Id.Value}); try again" : $"already active as {existing.Id.Value}";
-                monitor.Tell(new NodeOutputs.Error(open.Command, reason));
+                monitor.Tell(new NodeOutputs.Error(open.Command, reason, open.Request));
                 return;
             }
 
@@ -53,16 +53,16 @@ public sealed class PatronsActor : ReceiveActor
                 .WithSupervisorStrategy(new OneForOneStrategy(Decider.From(ex => ErrorText.IsPermanent(ex) ? Directive.Stop : Directive.Restart)));
             var child = Context.ActorOf(BackoffSupervisor.Props(options), open.Torrent.InfoHash.ToHex());
             Context.Watch(child);
-            _byHash[open.Torrent.InfoHash] = new Entry(id, open.Command, child);
+            _byHash[open.Torrent.InfoHash] = new Entry(id, open.Command, open.Request, child);
             _byId[id] = open.Torrent.InfoHash;
             _log.Info("Torrent {0} is {1} ({2})", id, open.Torrent.Name, open.Torrent.InfoHash);
-            Context.System.EventStream.Publish(new TorrentAccepted(id, open.Command, open.Torrent.Name, open.Torrent.InfoHash));
+            Context.System.EventStream.Publish(new TorrentAccepted(id, open.Command, open.Torrent.Name, open.Torrent.InfoHash, open.Request));
         });
-        Receive<InstructionCommands.StopTorrent>(stop => Route(stop.Id, stop.Command, stdout, stop));
-        Receive<InstructionCommands.StartTorrent>(start => Route(start.Id, start.Command, stdout, start));
+        Receive<InstructionCommands.StopTorrent>(stop => Route(stop.Id, stdout, stop));
+        Receive<InstructionCommands.StartTorrent>(start => Route(start.Id, stdout, start));
         Receive<InstructionCommands.RemoveTorrent>(remove =>
         {
-            if (Route(remove.Id, remove.Command, stdout, remove) is { } entry)
+            if (Route(remove.Id, stdout, remove) is { } entry)
             {
                 entry.Removing = true;
             }
@@ -85,7 +85,7 @@ public sealed class PatronsActor : ReceiveActor
             if (entry.Failures > settings.MaxRestarts && !entry.Removing)
             {
                 entry.Removing = true;
-                monitor.Tell(new NodeOutputs.Error(entry.Command, $"gave up after {entry.Failures} failures: {failed.Reason}"));
+                monitor.Tell(new NodeOutputs.Error(entry.Command, $"gave up after {entry.Failures} failures: {failed.Reason}", entry.Request));
                 engine.RemoveAsync(failed.InfoHash).PipeTo(Self, success: () => PatronMessages.SessionRemoved.Instance, failure: ex => new Status.Failure(ex));
                 Context.Stop(entry.Supervisor);
             }
@@ -118,23 +118,28 @@ public sealed class PatronsActor : ReceiveActor
     public static Props Props(NodeActorSettings settings, ITorrentEngine engine, IActorRef monitor, IActorRef stdout) =>
         Akka.Actor.Props.Create(() => new PatronsActor(settings, engine, monitor, stdout));
 
-    private Entry? Route(TorrentId id, string command, IActorRef stdout, object message)
+    /// <summary>Hands a stop, start or remove to the torrent's patron and says so on the event stream; an error if there is none.</summary>
+    private Entry? Route(TorrentId id, IActorRef stdout, InstructionCommands.IInstruction instruction)
     {
         if (_byId.TryGetValue(id, out var hash) && _byHash.TryGetValue(hash, out var entry) && !entry.Removing)
         {
-            entry.Supervisor.Forward(message);
+            entry.Supervisor.Forward(instruction);
+            Context.System.EventStream.Publish(new TorrentEvents.CommandRouted(id, instruction.Command, instruction.Request));
             return entry;
         }
 
-        stdout.Tell(new NodeOutputs.Error(command, $"no torrent with ID {id.Value}"));
+        stdout.Tell(new NodeOutputs.Error(instruction.Command, $"no torrent with ID {id.Value}", instruction.Request));
         return null;
     }
 
-    private sealed class Entry(TorrentId id, string command, IActorRef supervisor)
+    private sealed class Entry(TorrentId id, string command, RequestId request, IActorRef supervisor)
     {
         public TorrentId Id { get; } = id;
 
+        /// <summary>The command and request that brought the torrent: a later failure of it names them.</summary>
         public string Command { get; } = command;
+
+        public RequestId Request { get; } = request;
 
         public IActorRef Supervisor { get; } = supervisor;
 

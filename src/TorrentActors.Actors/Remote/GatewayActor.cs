@@ -2,8 +2,9 @@ using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Event;
+using TorrentActors.Actors.Parsing;
 using TorrentActors.Contracts;
-using TorrentActors.Contracts.Input;
+using TorrentActors.Contracts.Instructions;
 using TorrentActors.Contracts.Output;
 using TorrentActors.Contracts.Remote;
 using TorrentActors.Contracts.Torrents;
@@ -12,11 +13,13 @@ using TorrentActors.Engine.Metainfo;
 namespace TorrentActors.Actors.Remote;
 
 /// <summary>
-/// The node's remote door at <see cref="RemoteProtocol.GatewayPath"/>. A command becomes its pipe line and goes to
-/// the same parser the stdin bridge feeds, so a remote command does exactly what the same line on stdin does.
-/// The outcome comes back the way the node reports it anyway — the stdout actor and the patrons publish what they
-/// do — and is matched to the waiting sender by its command text: the torrent's ID and infohash, or the error.
-/// Progress and error lines fan out to subscribers, who are watched and dropped when they die.
+/// The node's remote door at <see cref="RemoteProtocol.GatewayPath"/>. Each command gets a new <see cref="RequestId"/>
+/// and goes, as the message it is, to the same parser the stdin bridge feeds (an upload goes straight to the patrons),
+/// so a remote command does exactly what its line on stdin does. The instruction carries the request id through the
+/// node and every outcome carries it back — the patrons publish the torrents they accept and the commands they route,
+/// the stdout actor the errors it prints — so the gateway answers the sender that made that request and no other,
+/// however many send the same command. Progress and error lines fan out to subscribers, who are watched and dropped
+/// when they die.
 /// </summary>
 public sealed class GatewayActor : ReceiveActor, IWithTimers
 {
@@ -31,11 +34,10 @@ public sealed class GatewayActor : ReceiveActor, IWithTimers
     private const string SweepTimer = "sweep";
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
-    private readonly Dictionary<string, Queue<Waiting>> _pending = new(StringComparer.Ordinal);
+    private readonly Dictionary<RequestId, Waiting> _pending = [];
     private readonly HashSet<IActorRef> _subscribers = [];
     private readonly SortedDictionary<int, RemoteEvents.TorrentProgress> _torrents = [];
     private readonly HashSet<int> _completed = [];
-    private int _pendingCount;
 
     public GatewayActor(NodeActorSettings settings, IActorRef parser, IActorRef patrons, IActorRef stdout)
     {
@@ -43,14 +45,15 @@ public sealed class GatewayActor : ReceiveActor, IWithTimers
         Receive<RemoteCommands.AddTorrentBytes>(add =>
         {
             var command = $"torrent:({add.TorrentBytes.Length} bytes)";
-            if (!Await(command))
+            if (Await(command) is not { } request)
             {
                 return;
             }
 
-            if (add.TorrentBytes.Length > Math.Min(RemoteProtocol.MaxTorrentBytes, settings.MaxTorrentFileBytes))
+            var limit = Math.Min(RemoteProtocol.MaxTorrentBytes, settings.MaxTorrentFileBytes);
+            if (add.TorrentBytes.Length > limit)
             {
-                stdout.Tell(new NodeOutputs.Error(command, $"the torrent is {add.TorrentBytes.Length} bytes; the limit is {Math.Min(RemoteProtocol.MaxTorrentBytes, settings.MaxTorrentFileBytes)}"));
+                stdout.Tell(new NodeOutputs.Error(command, $"the torrent is {add.TorrentBytes.Length} bytes; the limit is {limit}", request));
                 return;
             }
 
@@ -61,15 +64,12 @@ public sealed class GatewayActor : ReceiveActor, IWithTimers
             }
             catch (Exception ex) when (ErrorText.IsPermanent(ex))
             {
-                stdout.Tell(new NodeOutputs.Error(command, ErrorText.Describe(ex)));
+                stdout.Tell(new NodeOutputs.Error(command, ErrorText.Describe(ex), request));
                 return;
             }
 
-            patrons.Tell(new TorrentCommands.OpenTorrent(command, torrent, settings.DownloadDirectory, DataVerified: false));
+            patrons.Tell(new TorrentCommands.OpenTorrent(command, torrent, settings.DownloadDirectory, DataVerified: false, request));
         });
-        Receive<RemoteCommands.StopTorrent>(stop => ToTorrent(stop.Id, RemoteCommands.ToLine(stop)!, parser));
-        Receive<RemoteCommands.StartTorrent>(start => ToTorrent(start.Id, RemoteCommands.ToLine(start)!, parser));
-        Receive<RemoteCommands.RemoveTorrent>(remove => ToTorrent(remove.Id, RemoteCommands.ToLine(remove)!, parser));
         Receive<RemoteCommands.GetStatus>(_ => Sender.Tell(new RemoteReplies.StatusReport([.. _torrents.Values])));
         Receive<RemoteCommands.Subscribe>(_ =>
         {
@@ -98,7 +98,8 @@ public sealed class GatewayActor : ReceiveActor, IWithTimers
         });
         Receive<RemoteCommands.IRemoteCommand>(command =>
         {
-            var line = RemoteCommands.ToLine(command)!;
+            // Every command without a line (uploads, subscriptions) has its own handler above.
+            var line = PipeGrammar.Format(command) ?? command.GetType().Name;
             if (line.Length > settings.MaxLineChars)
             {
                 var shortened = line[..Math.Min(line.Length, OutputFormat.MaxEchoedCommandLength)] + "…";
@@ -106,10 +107,10 @@ public sealed class GatewayActor : ReceiveActor, IWithTimers
                 return;
             }
 
-            if (Await(line.Trim()))
+            if (Await(line.Trim()) is { } request)
             {
-                _log.Info("Remote command from {0}: {1}", Sender.Path.Address, OutputFormat.OneLine(line, OutputFormat.MaxEchoedCommandLength));
-                parser.Tell(new InputEvents.LineRead(line));
+                _log.Info("Remote command {0} from {1}: {2}", request, Sender.Path.Address, OutputFormat.OneLine(line, OutputFormat.MaxEchoedCommandLength));
+                parser.Tell(new RemoteCommandReceived(command, request));
             }
         });
 
@@ -126,15 +127,16 @@ public sealed class GatewayActor : ReceiveActor, IWithTimers
         });
         Receive<NodeOutputs.Error>(error =>
         {
-            Resolve(error.Command, new RemoteReplies.CommandFailed(error.Command, error.Reason));
+            Answer(error.Request, new RemoteReplies.CommandFailed(error.Command, error.Reason));
             Publish(new RemoteEvents.NodeError(error.Command, error.Reason));
         });
         Receive<TorrentAccepted>(accepted =>
         {
             _torrents.TryAdd(accepted.Id.Value, new RemoteEvents.TorrentProgress(
                 accepted.Id.Value, accepted.Name, -1, accepted.InfoHash.ToHex(), "stopped"));
-            Resolve(accepted.Command, new RemoteReplies.TorrentAdded(accepted.Command, accepted.Id.Value, accepted.Name, accepted.InfoHash.ToHex()));
+            Answer(accepted.Request, new RemoteReplies.TorrentAdded(accepted.Command, accepted.Id.Value, accepted.Name, accepted.InfoHash.ToHex()));
         });
+        Receive<TorrentEvents.CommandRouted>(routed => Answer(routed.Request, new RemoteReplies.CommandAccepted(routed.Command)));
         Receive<TorrentEvents.TorrentForgotten>(forgotten =>
         {
             _torrents.Remove(forgotten.Id.Value);
@@ -161,77 +163,41 @@ public sealed class GatewayActor : ReceiveActor, IWithTimers
         var events = Context.System.EventStream;
         events.Subscribe(Self, typeof(NodeOutputs.INodeOutput));
         events.Subscribe(Self, typeof(TorrentAccepted));
+        events.Subscribe(Self, typeof(TorrentEvents.CommandRouted));
         events.Subscribe(Self, typeof(TorrentEvents.TorrentForgotten));
     }
 
     protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
 
-    /// <summary>stop/start/remove: accepted at once for a torrent the node has; otherwise the parser's error answers.</summary>
-    private void ToTorrent(int id, string line, IActorRef parser)
+    /// <summary>A new request for the sender's <paramref name="command"/>; null (and a refusal sent) when too many wait.</summary>
+    private RequestId? Await(string command)
     {
-        if (_torrents.ContainsKey(id))
-        {
-            parser.Tell(new InputEvents.LineRead(line));
-            Sender.Tell(new RemoteReplies.CommandAccepted(line));
-            return;
-        }
-
-        if (Await(line))
-        {
-            parser.Tell(new InputEvents.LineRead(line));
-        }
-    }
-
-    /// <summary>Queues the sender for the outcome of <paramref name="command"/>; false (and a refusal sent) when too many wait.</summary>
-    private bool Await(string command)
-    {
-        if (_pendingCount >= MaxPending)
+        if (_pending.Count >= MaxPending)
         {
             Sender.Tell(new RemoteReplies.CommandFailed(command, $"the node has {MaxPending} remote commands in progress; try again later"));
-            return false;
+            return null;
         }
 
-        if (!_pending.TryGetValue(command, out var waiting))
-        {
-            waiting = new Queue<Waiting>();
-            _pending[command] = waiting;
-        }
-
-        waiting.Enqueue(new Waiting(Sender, DateTime.UtcNow + PendingTimeout));
-        _pendingCount++;
-        return true;
+        var request = RequestId.New();
+        _pending.Add(request, new Waiting(Sender, command, DateTime.UtcNow + PendingTimeout));
+        return request;
     }
 
-    private void Resolve(string command, RemoteReplies.IRemoteReply reply)
+    /// <summary>The first outcome of a request answers its sender; later ones (and those of stdin's lines) only reach subscribers.</summary>
+    private void Answer(RequestId request, RemoteReplies.IRemoteReply reply)
     {
-        if (!_pending.TryGetValue(command, out var waiting))
+        if (_pending.Remove(request, out var waiting))
         {
-            return;
-        }
-
-        waiting.Dequeue().Sender.Tell(reply);
-        _pendingCount--;
-        if (waiting.Count == 0)
-        {
-            _pending.Remove(command);
+            waiting.Sender.Tell(reply);
         }
     }
 
     private void ExpireWaiting(DateTime now)
     {
-        foreach (var (command, waiting) in _pending.ToList())
+        foreach (var (request, waiting) in _pending.Where(pair => pair.Value.Deadline <= now).ToList())
         {
-            while (waiting.TryPeek(out var first) && first.Deadline <= now)
-            {
-                waiting.Dequeue();
-                _pendingCount--;
-                first.Sender.Tell(new RemoteReplies.CommandFailed(command, $"no outcome within {PendingTimeout.TotalMinutes:0} minutes"));
-            }
-
-            if (waiting.Count == 0)
-            {
-                _pending.Remove(command);
-            }
+            _pending.Remove(request);
+            waiting.Sender.Tell(new RemoteReplies.CommandFailed(waiting.Command, $"no outcome within {PendingTimeout.TotalMinutes:0} minutes"));
         }
     }
 
@@ -243,7 +209,7 @@ public sealed class GatewayActor : ReceiveActor, IWithTimers
         }
     }
 
-    private sealed record Waiting(IActorRef Sender, DateTime Deadline);
+    private sealed record Waiting(IActorRef Sender, string Command, DateTime Deadline);
 
     private sealed record Sweep
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Hosting;
@@ -26,6 +27,9 @@ public sealed class RemoteClient : IAsyncDisposable
     private const string Hint = "is the node running, with remoting on, and the same TLS certificate on both sides?";
 
     private readonly IHost _host;
+
+    /// <summary>Subscriptions made so far: each gets its own actor, <c>subscriber-N</c>.</summary>
+    private int _subscriptions;
 
     private RemoteClient(IHost host, IActorRef gateway, Address node)
     {
@@ -130,12 +134,14 @@ public sealed class RemoteClient : IAsyncDisposable
 
     /// <summary>
     /// Subscribes to the node's events. The channel gets the <see cref="RemoteReplies.Subscribed"/> snapshot first,
-    /// then every <see cref="RemoteEvents"/> message; it completes with a <see cref="RemoteNodeException"/> if the node goes away.
+    /// then every <see cref="RemoteEvents"/> message; it ends with a message whose <see cref="RemoteProtocolMessageOrEnd.End"/>
+    /// says why if the node goes away. Any number of subscriptions, at once from any thread, each with its own channel.
     /// </summary>
     public ChannelReader<RemoteProtocolMessageOrEnd> Subscribe()
     {
         var channel = Channel.CreateUnbounded<RemoteProtocolMessageOrEnd>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-        System.ActorOf(Props.Create(() => new SubscriberActor(Gateway, Node, channel.Writer)), "subscriber");
+        var name = "subscriber-" + Interlocked.Increment(ref _subscriptions).ToString(CultureInfo.InvariantCulture);
+        System.ActorOf(Props.Create(() => new SubscriberActor(Gateway, Node, channel.Writer)), name);
         return channel.Reader;
     }
 

@@ -30,18 +30,18 @@ public sealed class TorrentWriterActor : ReceiveActor
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
                 _log.Warning(ex, "Writing {0} failed", path);
-                stdout.Tell(new NodeOutputs.Error(publish.Command, $"cannot write {path}: {ErrorText.Describe(ex)}"));
+                stdout.Tell(new NodeOutputs.Error(publish.Command, $"cannot write {path}: {ErrorText.Describe(ex)}", publish.Request));
                 return;
             }
 
             if (result == PublishResult.Conflict)
             {
-                stdout.Tell(new NodeOutputs.Error(publish.Command, $"{path} already holds a different torrent; not overwritten"));
+                stdout.Tell(new NodeOutputs.Error(publish.Command, $"{path} already holds a different torrent; not overwritten", publish.Request));
                 return;
             }
 
             _log.Info("{0} {1}", result == PublishResult.Written ? "Wrote" : "Kept the identical", path);
-            patrons.Tell(new TorrentCommands.OpenTorrent(publish.Command, publish.Torrent, publish.DataDirectory, DataVerified: true));
+            patrons.Tell(new TorrentCommands.OpenTorrent(publish.Command, publish.Torrent, publish.DataDirectory, DataVerified: true, publish.Request));
         });
     }
 }

@@ -23,6 +23,6 @@ public static class NodeOutputs
         int PeerCount,
         string? TrackerError = null) : INodeOutput;
 
-    /// <summary><c>error: COMMAND: REASON</c>.</summary>
-    public sealed record Error(string Command, string Reason) : INodeOutput;
+    /// <summary><c>error: COMMAND: REASON</c>; <paramref name="Request"/> is the request the command came from (not printed).</summary>
+    public sealed record Error(string Command, string Reason, RequestId Request) : INodeOutput;
 }

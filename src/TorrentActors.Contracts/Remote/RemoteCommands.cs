@@ -1,12 +1,12 @@
 using System.Collections.Immutable;
-using System.Globalization;
 
 namespace TorrentActors.Contracts.Remote;
 
 /// <summary>
-/// What another process may ask a node's gateway (<see cref="RemoteProtocol.GatewayPath"/>). Each command has a
-/// pipe form (<see cref="ToLine"/>) and goes through the same parser as the node's stdin; the reply goes to the
-/// sender: <see cref="RemoteReplies.TorrentAdded"/>, <see cref="RemoteReplies.CommandAccepted"/> or
+/// What another process may ask a node's gateway (<see cref="RemoteProtocol.GatewayPath"/>). The commands with a
+/// pipe form are what <see cref="Instructions.PipeGrammar"/> reads from a line and writes back as one, and the node
+/// resolves them exactly as it does the lines of its stdin. The reply goes to the sender, for that command alone:
+/// <see cref="RemoteReplies.TorrentAdded"/>, <see cref="RemoteReplies.CommandAccepted"/> or
 /// <see cref="RemoteReplies.CommandFailed"/>, never silence.
 /// </summary>
 public static class RemoteCommands
@@ -62,17 +62,4 @@ public static class RemoteCommands
         {
         }
     }
-
-    /// <summary>The command as a line of the pipe protocol; null for those that have none.</summary>
-    public static string? ToLine(IRemoteCommand command) => command switch
-    {
-        SeedFile seed => "file:" + seed.Path,
-        AddTorrentUrl url => "torrent:" + url.Url,
-        AddTorrentPath path => "torrent:" + path.Path,
-        StopTorrent stop => "stop:" + stop.Id.ToString(CultureInfo.InvariantCulture),
-        StartTorrent start => "start:" + start.Id.ToString(CultureInfo.InvariantCulture),
-        RemoveTorrent remove => "remove:" + remove.Id.ToString(CultureInfo.InvariantCulture),
-        GetStatus => "status",
-        _ => null,
-    };
 }

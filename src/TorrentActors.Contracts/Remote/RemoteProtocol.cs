@@ -14,7 +14,10 @@ public static class RemoteProtocol
 {
     public const int Version = 1;
 
-    /// <summary>The actor system name every node uses; it is part of the node address.</summary>
+    /// <summary>
+    /// The actor system name every node uses (its only definition: the node's host and the clients take it from here);
+    /// it is part of the node address.
+    /// </summary>
     public const string SystemName = "torrentactors";
 
     /// <summary>The gateway's name under <c>/user</c>.</summary>

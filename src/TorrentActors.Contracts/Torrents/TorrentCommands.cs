@@ -8,14 +8,17 @@ public static class TorrentCommands
     public interface ITorrentCommand
     {
         string Command { get; }
+
+        /// <summary>The request the torrent came from; its outcome (accepted, or an error) carries it back.</summary>
+        RequestId Request { get; }
     }
 
     /// <summary>Write <c>TORRENTDIR/NAME.torrent</c>, then hand the torrent to the patrons.</summary>
-    public sealed record PublishTorrent(string Command, Torrent Torrent, string DataDirectory) : ITorrentCommand;
+    public sealed record PublishTorrent(string Command, Torrent Torrent, string DataDirectory, RequestId Request) : ITorrentCommand;
 
     /// <summary>
     /// Download or seed <paramref name="Torrent"/> with its files under <paramref name="DataDirectory"/>;
     /// <paramref name="DataVerified"/> when the maker hashed the data just now.
     /// </summary>
-    public sealed record OpenTorrent(string Command, Torrent Torrent, string DataDirectory, bool DataVerified) : ITorrentCommand;
+    public sealed record OpenTorrent(string Command, Torrent Torrent, string DataDirectory, bool DataVerified, RequestId Request) : ITorrentCommand;
 }

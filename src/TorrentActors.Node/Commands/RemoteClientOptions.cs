@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using TorrentActors.Actors.Remote;
+using TorrentActors.Contracts;
 using TorrentActors.Contracts.Output;
 using TorrentActors.Contracts.Remote;
 
@@ -108,5 +109,5 @@ internal sealed class RemoteClientOptions
         string.Create(CultureInfo.InvariantCulture, $"{progress.Id}:{OutputFormat.OneLine(progress.Name, int.MaxValue)}:{progress.Percent}");
 
     /// <summary><c>error: COMMAND: REASON</c>, exactly as the node prints it.</summary>
-    public static string Line(string command, string reason) => OutputFormat.ToText(new NodeOutputs.Error(command, reason));
+    public static string Line(string command, string reason) => OutputFormat.ToText(new NodeOutputs.Error(command, reason, RequestId.None));
 }

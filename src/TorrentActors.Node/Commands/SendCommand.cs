@@ -1,8 +1,6 @@
-using System.Collections.Immutable;
 using System.CommandLine;
-using System.Globalization;
-using TorrentActors.Actors.Parsing;
 using TorrentActors.Actors.Remote;
+using TorrentActors.Contracts.Instructions;
 using TorrentActors.Contracts.Remote;
 
 namespace TorrentActors.Node.Commands;
@@ -42,74 +40,43 @@ internal static class SendCommand
         return command;
     }
 
-    /// <summary>Turns a pipe line into a remote command; null with a reason for a line that is not one.</summary>
+    /// <summary>
+    /// Reads a pipe line with the node's own grammar (<see cref="PipeGrammar"/>) into the remote command it spells;
+    /// null with the grammar's reason for a line that is not one. With <paramref name="upload"/>, a <c>torrent:PATH</c>
+    /// is read here and its bytes are sent instead of the path.
+    /// </summary>
     internal static RemoteCommands.IRemoteCommand? ToRemote(string line, bool upload, out string? error)
     {
-        error = null;
-        if (line == "status")
+        var read = PipeGrammar.Parse(line);
+        error = read.Error;
+        if (read.Parsed is null)
         {
-            return RemoteCommands.GetStatus.Instance;
+            error ??= "no command";
+            return null;
         }
 
-        if (Strip(line, "file:") is { } file)
+        if (!upload || read.Parsed is not RemoteCommands.AddTorrentPath { Path: var source } || source.Contains("://", StringComparison.Ordinal))
         {
-            return new RemoteCommands.SeedFile(file);
+            return read.Parsed;
         }
 
-        if (Strip(line, "torrent:") is { } source)
+        try
         {
-            if (source.StartsWith("http://", StringComparison.OrdinalIgnoreCase) || source.StartsWith("https://", StringComparison.OrdinalIgnoreCase))
+            var info = new FileInfo(source);
+            if (info.Exists && info.Length > RemoteProtocol.MaxTorrentBytes)
             {
-                return new RemoteCommands.AddTorrentUrl(source);
-            }
-
-            if (!upload || source.Contains("://", StringComparison.Ordinal))
-            {
-                return new RemoteCommands.AddTorrentPath(source);
-            }
-
-            try
-            {
-                var info = new FileInfo(source);
-                if (info.Exists && info.Length > RemoteProtocol.MaxTorrentBytes)
-                {
-                    error = $"the file is {info.Length} bytes; the limit is {RemoteProtocol.MaxTorrentBytes}";
-                    return null;
-                }
-
-                return new RemoteCommands.AddTorrentBytes([.. File.ReadAllBytes(source)]);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
-            {
-                error = $"cannot read {source}: {ex.Message}";
+                error = $"the file is {info.Length} bytes; the limit is {RemoteProtocol.MaxTorrentBytes}";
                 return null;
             }
-        }
 
-        foreach (var (prefix, create) in IdCommands)
+            return new RemoteCommands.AddTorrentBytes([.. File.ReadAllBytes(source)]);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArgumentException or NotSupportedException)
         {
-            if (Strip(line, prefix) is { } text)
-            {
-                if (int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var id) && id > 0)
-                {
-                    return create(id);
-                }
-
-                error = "the ID must be a positive whole number";
-                return null;
-            }
+            error = $"cannot read {source}: {ex.Message}";
+            return null;
         }
-
-        error = InstructionParser.UnknownCommand;
-        return null;
     }
-
-    private static readonly ImmutableArray<(string Prefix, Func<int, RemoteCommands.IRemoteCommand> Create)> IdCommands =
-    [
-        ("stop:", id => new RemoteCommands.StopTorrent(id)),
-        ("start:", id => new RemoteCommands.StartTorrent(id)),
-        ("remove:", id => new RemoteCommands.RemoveTorrent(id)),
-    ];
 
     private static async Task<bool> SendAsync(RemoteClient remote, string line, bool upload, TimeSpan timeout, TextWriter stdout, TextWriter stderr)
     {
@@ -158,9 +125,6 @@ internal static class SendCommand
                 return false;
         }
     }
-
-    private static string? Strip(string line, string prefix) =>
-        line.StartsWith(prefix, StringComparison.Ordinal) ? line[prefix.Length..].Trim() : null;
 
     private static async IAsyncEnumerable<string> ReadLinesAsync(TextReader reader, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using TorrentActors.Actors;
 using TorrentActors.Actors.Remote;
+using TorrentActors.Contracts.Remote;
 using TorrentActors.Engine.Client;
 using TorrentActors.Tracker;
 
@@ -55,7 +56,7 @@ internal static class NodeHost
             builder.Services.AddSingleton(remote);
         }
 
-        builder.Services.AddAkka(NodeActorsHosting.ActorSystemName, akka =>
+        builder.Services.AddAkka(RemoteProtocol.SystemName, akka =>
         {
             akka.AddNodeActors(settings.LogLevel);
             if (remote is not null)

@@ -1,6 +1,7 @@
 using TorrentActors.Actors.Parsing;
 using TorrentActors.Contracts;
 using TorrentActors.Contracts.Instructions;
+using TorrentActors.Contracts.Remote;
 using Xunit;
 
 namespace TorrentActors.Actors.Tests.Parsing;
@@ -80,4 +81,58 @@ public class InstructionParserTests
         Assert.Equal(line.Trim(), result.Command);
         Assert.Contains(reason, result.Error);
     }
+
+    [Theory]
+    [InlineData("file:/data/movie.mkv")]
+    [InlineData("file:clip.mp4")]
+    [InlineData("file:")]
+    [InlineData("torrent:a.torrent")]
+    [InlineData("torrent:http://127.0.0.1:6969/torrents/a.torrent")]
+    [InlineData("torrent:http://")]
+    [InlineData("torrent:ftp://host/a.torrent")]
+    [InlineData("stop:3")]
+    [InlineData("start:12")]
+    [InlineData("remove:1")]
+    [InlineData("status")]
+    public void A_remote_command_resolves_like_its_line_and_carries_its_request(string line)
+    {
+        var request = RequestId.New();
+        var fromStdin = Parse(line);
+
+        var remote = InstructionParser.Resolve(PipeGrammar.Parse(line).Parsed!, request, TorrentDir, WorkDir);
+
+        Assert.Equal(fromStdin.Command, remote.Command);
+        Assert.Equal(fromStdin.Error, remote.Error);
+        Assert.Equal(fromStdin.Instruction is null ? null : WithRequest(fromStdin.Instruction, request), remote.Instruction);
+        Assert.Equal(RequestId.None, fromStdin.Instruction?.Request ?? RequestId.None);
+    }
+
+    [Fact]
+    public void Remote_commands_are_checked_as_strictly_as_lines()
+    {
+        var request = RequestId.New();
+        ParseResult Resolve(RemoteCommands.IRemoteCommand command) => InstructionParser.Resolve(command, request, TorrentDir, WorkDir);
+
+        Assert.Equal(new InstructionCommands.SeedPath("file: /data/a.bin", "/data/a.bin", request), Resolve(new RemoteCommands.SeedFile(" /data/a.bin")).Instruction);
+        Assert.Equal(ParseResult.Fail("stop:0", PipeGrammar.InvalidId), Resolve(new RemoteCommands.StopTorrent(0)));
+        Assert.Equal(ParseResult.Fail("remove:-5", PipeGrammar.InvalidId), Resolve(new RemoteCommands.RemoveTorrent(-5)));
+        Assert.Equal(ParseResult.Fail("file:/a\0b", "the path contains a NUL character"), Resolve(new RemoteCommands.SeedFile("/a\0b")));
+        Assert.Equal(
+            new InstructionCommands.FetchTorrentFile("torrent:b.torrent", "/srv/torrents/b.torrent", request),
+            Resolve(new RemoteCommands.AddTorrentUrl("b.torrent")).Instruction);
+        Assert.Equal(ParseResult.Fail("torrent:ftp://h/x", "only http:// and https:// URLs can be fetched"), Resolve(new RemoteCommands.AddTorrentUrl("ftp://h/x")));
+        Assert.Equal(PipeGrammar.UnknownCommand, Resolve(RemoteCommands.Subscribe.Instance).Error);
+    }
+
+    private static InstructionCommands.IInstruction WithRequest(InstructionCommands.IInstruction instruction, RequestId request) => instruction switch
+    {
+        InstructionCommands.SeedPath seed => seed with { Request = request },
+        InstructionCommands.FetchTorrentUrl url => url with { Request = request },
+        InstructionCommands.FetchTorrentFile file => file with { Request = request },
+        InstructionCommands.StopTorrent stop => stop with { Request = request },
+        InstructionCommands.StartTorrent start => start with { Request = request },
+        InstructionCommands.RemoveTorrent remove => remove with { Request = request },
+        InstructionCommands.ReportStatus status => status with { Request = request },
+        _ => throw new ArgumentOutOfRangeException(nameof(instruction), instruction.GetType().Name, "not an instruction of the pipe protocol"),
+    };
 }

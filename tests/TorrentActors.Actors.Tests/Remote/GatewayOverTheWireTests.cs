@@ -1,4 +1,6 @@
 using System.Security.Cryptography;
+using System.Text;
+using System.Threading.Channels;
 using Akka.Actor;
 using Akka.Event;
 using Akka.TestKit.Xunit2;
@@ -153,6 +155,43 @@ public sealed class GatewayOverTheWireTests() : TestKit("akka.test.timefactor = 
         Assert.IsType<RemoteReplies.StatusReport>(await client.AskAsync(RemoteCommands.GetStatus.Instance, Timeout));
     }
 
+    [Fact]
+    public async Task Several_subscriptions_on_one_client_each_see_the_nodes_events()
+    {
+        await using var node = await RemoteTestSystem.StartNodeAsync();
+        await File.WriteAllBytesAsync(Path.Combine(node.Root!, "data", "both.bin"), Encoding.ASCII.GetBytes("seen twice"));
+        await using var client = await RemoteClient.ConnectAsync(node.Address.ToString(), new RemoteSettings(), Timeout);
+
+        var subscriptions = await Task.WhenAll(Task.Run(client.Subscribe), Task.Run(client.Subscribe));
+        var third = client.Subscribe();
+        foreach (var events in subscriptions.Append(third))
+        {
+            Assert.IsType<RemoteReplies.Subscribed>((await events.ReadAsync().AsTask().WaitAsync(Timeout)).Message);
+        }
+
+        var added = Assert.IsType<RemoteReplies.TorrentAdded>(await client.AskAsync(new RemoteCommands.SeedFile("both.bin"), Timeout));
+
+        foreach (var events in subscriptions.Append(third))
+        {
+            Assert.Equal(new RemoteEvents.TorrentCompleted(1, "both.bin", added.InfoHash), await NextCompletedAsync(events));
+        }
+    }
+
     private static async Task<RemoteReplies.IRemoteReply> Ask(ActorSelection gateway, RemoteCommands.IRemoteCommand command) =>
         await gateway.Ask<RemoteReplies.IRemoteReply>(command, Timeout);
+
+    private static async Task<RemoteEvents.TorrentCompleted> NextCompletedAsync(ChannelReader<RemoteProtocolMessageOrEnd> events)
+    {
+        using var deadline = new CancellationTokenSource(Timeout);
+        await foreach (var item in events.ReadAllAsync(deadline.Token))
+        {
+            Assert.Null(item.End);
+            if (item.Message is RemoteEvents.TorrentCompleted completed)
+            {
+                return completed;
+            }
+        }
+
+        throw new InvalidOperationException("the subscription ended without a completed torrent");
+    }
 }

@@ -71,7 +71,7 @@ internal sealed class RemoteTestSystem : IAsyncDisposable
     {
         var builder = Host.CreateApplicationBuilder();
         builder.Logging.ClearProviders();
-        builder.Services.AddAkka("torrentactors-client", akka =>
+        builder.Services.AddAkka(RemoteProtocol.SystemName + "-client", akka =>
         {
             if (configure is null)
             {

@@ -4,6 +4,7 @@ using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using TorrentActors.Contracts.Remote;
 using TorrentActors.Engine.Client;
 
 namespace TorrentActors.Actors.Tests.Support;
@@ -70,7 +71,7 @@ public sealed class TestNode : IAsyncDisposable
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Services.AddSingleton<ITorrentEngine>(engine);
         builder.Services.AddNodeActorServices(settings, reader, stdout);
-        builder.Services.AddAkka(NodeActorsHosting.ActorSystemName, akka => akka.AddNodeActors());
+        builder.Services.AddAkka(RemoteProtocol.SystemName, akka => akka.AddNodeActors());
         var host = builder.Build();
         await host.StartAsync();
         return new TestNode(host, folder, settings, engine, stdout, writer);

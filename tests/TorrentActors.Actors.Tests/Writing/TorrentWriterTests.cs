@@ -1,5 +1,6 @@
 using TorrentActors.Actors.Tests.Support;
 using TorrentActors.Actors.Writing;
+using TorrentActors.Contracts;
 using TorrentActors.Contracts.Torrents;
 using Xunit;
 
@@ -53,7 +54,7 @@ public class TorrentWriterTests : IDisposable
         await using var node = await TestNode.StartAsync();
         var torrent = TestTorrents.Make("seed.bin");
         var writer = node.Registry.Get<TorrentWriterActor>();
-        writer.Tell(new TorrentCommands.PublishTorrent("file:/data/seed.bin", torrent, "/data"), Akka.Actor.ActorRefs.NoSender);
+        writer.Tell(new TorrentCommands.PublishTorrent("file:/data/seed.bin", torrent, "/data", RequestId.None), Akka.Actor.ActorRefs.NoSender);
 
         Assert.Equal("1:seed.bin:-1", await node.Stdout.NextAsync());
         Assert.Equal("1:seed.bin:100", await node.Stdout.NextAsync());
@@ -69,7 +70,7 @@ public class TorrentWriterTests : IDisposable
         await using var node = await TestNode.StartAsync();
         TorrentFileStore.Publish(node.Settings.TorrentDirectory, TestTorrents.Make("seed.bin", salt: "old"));
         var writer = node.Registry.Get<TorrentWriterActor>();
-        writer.Tell(new TorrentCommands.PublishTorrent("file:/data/seed.bin", TestTorrents.Make("seed.bin", salt: "new"), "/data"), Akka.Actor.ActorRefs.NoSender);
+        writer.Tell(new TorrentCommands.PublishTorrent("file:/data/seed.bin", TestTorrents.Make("seed.bin", salt: "new"), "/data", RequestId.None), Akka.Actor.ActorRefs.NoSender);
 
         var error = await node.Stdout.NextAsync();
         Assert.StartsWith("error: file:/data/seed.bin: ", error);

@@ -42,20 +42,6 @@ public sealed partial class RemoteProtocolTests
     }
 
     [Fact]
-    public void Commands_become_the_lines_of_the_pipe_protocol()
-    {
-        Assert.Equal("file:/data/a b", RemoteCommands.ToLine(new RemoteCommands.SeedFile("/data/a b")));
-        Assert.Equal("torrent:http://127.0.0.1:8080/x.torrent", RemoteCommands.ToLine(new RemoteCommands.AddTorrentUrl("http://127.0.0.1:8080/x.torrent")));
-        Assert.Equal("torrent:x.torrent", RemoteCommands.ToLine(new RemoteCommands.AddTorrentPath("x.torrent")));
-        Assert.Equal("stop:3", RemoteCommands.ToLine(new RemoteCommands.StopTorrent(3)));
-        Assert.Equal("start:12", RemoteCommands.ToLine(new RemoteCommands.StartTorrent(12)));
-        Assert.Equal("remove:7", RemoteCommands.ToLine(new RemoteCommands.RemoveTorrent(7)));
-        Assert.Equal("status", RemoteCommands.ToLine(RemoteCommands.GetStatus.Instance));
-        Assert.Null(RemoteCommands.ToLine(new RemoteCommands.AddTorrentBytes([1, 2, 3])));
-        Assert.Null(RemoteCommands.ToLine(RemoteCommands.Subscribe.Instance));
-    }
-
-    [Fact]
     public void A_torrent_sent_as_bytes_fits_the_default_frame_after_base64()
     {
         var base64 = (RemoteProtocol.MaxTorrentBytes + 2) / 3 * 4;
