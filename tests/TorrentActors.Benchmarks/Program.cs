@@ -10,6 +10,7 @@ var scenarios = typeof(IScenario).Assembly.GetTypes()
 
 if (args.Length > 0 && scenarios.TryGetValue(args[0], out var scenario))
 {
+    Console.WriteLine(MachineInfo.Describe()); // every figure says what it was measured on
     return await scenario.RunAsync(args[1..]);
 }
 

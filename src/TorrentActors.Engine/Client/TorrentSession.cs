@@ -180,22 +180,14 @@ public sealed partial class TorrentSession : ITorrentSession
         run.DialKnownPeers();
     }
 
-    /// <summary>Ends the run (connections closed, writes flushed, 'stopped' announced) and closes the files. The next start checks the data again.</summary>
+    /// <summary>
+    /// Ends the run (connections closed, writes flushed, 'stopped' announced) and closes the files. The next start
+    /// trusts what this run verified in files that have not changed since, and checks the rest.
+    /// </summary>
     public Task StopAsync(CancellationToken cancellationToken = default) => EndRunAsync(TorrentState.Stopped);
 
     /// <summary>Ends the run like a stop; <see cref="ResumeAsync"/> goes on from the pieces verified so far without a check.</summary>
-    public async Task PauseAsync(CancellationToken cancellationToken = default)
-    {
-        lock (_sync)
-        {
-            if (_state is not (TorrentState.Downloading or TorrentState.Seeding))
-            {
-                return;
-            }
-        }
-
-        await EndRunAsync(TorrentState.Paused).ConfigureAwait(false);
-    }
+    public Task PauseAsync(CancellationToken cancellationToken = default) => EndRunAsync(TorrentState.Paused);
 
     public async Task ResumeAsync(CancellationToken cancellationToken = default)
     {
@@ -394,7 +386,10 @@ public sealed partial class TorrentSession : ITorrentSession
         return announcer;
     }
 
-    /// <summary>Ends the current run (if any, and a failed one still ending) and leaves the session in <paramref name="next"/>.</summary>
+    /// <summary>
+    /// Ends the current run (if any, and a failed one still ending) and leaves the session in <paramref name="next"/>;
+    /// a pause does nothing unless the session is downloading or seeding.
+    /// </summary>
     private async Task EndRunAsync(TorrentState next)
     {
         await _gate.WaitAsync(CancellationToken.None).ConfigureAwait(false);
