@@ -138,9 +138,13 @@ internal sealed partial class PieceCompletion(Swarm swarm, RequestScheduler sche
         }
 
         var strikes = peerSet.Strike(peer.PeerId, peer.Remote, peer.Outgoing, swarm.Settings.BanAfterHashFailures);
+        if (strikes == swarm.Settings.BanAfterHashFailures)
+        {
+            Log.Banned(swarm.Logger, swarm.InfoHashHex, peer.Remote.ToString(), strikes); // once: later strikes are pieces it sent before it was closed
+        }
+
         if (strikes >= swarm.Settings.BanAfterHashFailures)
         {
-            Log.Banned(swarm.Logger, swarm.InfoHashHex, peer.Remote.ToString(), strikes);
             peer.Close("banned: sent bad data");
         }
     }

@@ -192,23 +192,38 @@ internal sealed partial class SessionRun : IAsyncDisposable
     /// <summary>An incoming connection whose handshake named this torrent: answered and run, owning the connection from here.</summary>
     public Task Accept(PeerConnection connection, Handshake handshake) => Track(AcceptAsync(connection, handshake));
 
+    /// <summary>A peer we will not take is closed before we answer its handshake: it learns nothing from us.</summary>
     private async Task AcceptAsync(PeerConnection connection, Handshake handshake)
     {
-        await connection.SendHandshakeAsync(_session.OurHandshake()).ConfigureAwait(false);
+        string? refusal;
+        lock (_swarm.Sync)
+        {
+            refusal = Refusal(handshake);
+        }
+
+        if (refusal is null)
+        {
+            await connection.SendHandshakeAsync(_session.OurHandshake()).ConfigureAwait(false);
+        }
+
         await RunPeerAsync(connection, handshake).ConfigureAwait(false);
     }
+
+    /// <summary>Why a peer with <paramref name="handshake"/> may not join now, or null. Under the swarm's lock.</summary>
+    private string? Refusal(Handshake handshake) =>
+        !IsActive ? "session not running"
+        : handshake.PeerId.AsSpan().SequenceEqual(_engine.PeerId) ? "connected to ourselves"
+        : _peerSet.IsBanned(handshake.PeerId) ? "banned"
+        : _swarm.Peers.Any(p => p.PeerId.AsSpan().SequenceEqual(handshake.PeerId)) ? "already connected"
+        : _swarm.Peers.Count >= _swarm.Settings.MaxPeersPerTorrent ? "too many peers"
+        : null;
 
     /// <summary>Runs an established connection until it closes; owns it (and its engine slot) from here.</summary>
     private async Task RunPeerAsync(PeerConnection connection, Handshake handshake)
     {
         lock (_swarm.Sync)
         {
-            var refuse = !IsActive ? "session not running"
-                : handshake.PeerId.AsSpan().SequenceEqual(_engine.PeerId) ? "connected to ourselves"
-                : _peerSet.IsBanned(handshake.PeerId) ? "banned"
-                : _swarm.Peers.Any(p => p.PeerId.AsSpan().SequenceEqual(handshake.PeerId)) ? "already connected"
-                : _swarm.Peers.Count >= _swarm.Settings.MaxPeersPerTorrent ? "too many peers"
-                : null;
+            var refuse = Refusal(handshake);
             if (refuse is not null)
             {
                 connection.Close(refuse);

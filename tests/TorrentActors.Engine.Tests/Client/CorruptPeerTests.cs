@@ -31,6 +31,28 @@ public sealed class CorruptPeerTests
         Assert.Equal(1, liar.Connections);
     }
 
+    [Fact]
+    public async Task A_ban_is_logged_once_though_pieces_the_peer_sent_before_it_fail_after()
+    {
+        var (data, torrent) = TestData.Create("logged.bin", [("", 40 * 16 * 1024)], 32 * 1024);
+        using var _ = data;
+        using var liar = new LyingPeer(torrent.InfoHash, torrent.PieceCount);
+        var log = new Trackers.ListLogger();
+        await using var engine = new ClientEngine(new EngineSettings(), log);
+        await engine.StartAsync();
+        var leech = engine.Add(torrent, new TorrentSessionOptions { DownloadDirectory = data.Folder("leech") });
+        await leech.StartAsync();
+
+        leech.AddPeer(liar.EndPoint);
+        await TransferTests.WaitForAsync(() => leech.BannedPeerCount == 1, TimeSpan.FromSeconds(60), () => $"blocks sent {liar.BlocksSent}");
+        await TransferTests.WaitForAsync(() => leech.Status.PeerCount == 0, TimeSpan.FromSeconds(30), () => leech.Status.ToString());
+        await Task.Delay(500); // pieces still being checked when the peer was closed
+
+        var failed = log.Warnings.Count(w => w.Contains("failed its hash", StringComparison.Ordinal));
+        Assert.True(failed >= 3, $"{failed} pieces failed");
+        Assert.Single(log.Warnings, w => w.Contains("banned", StringComparison.Ordinal));
+    }
+
     /// <summary>A scripted peer on a raw socket: handshakes, claims every piece, and answers requests with garbage.</summary>
     private sealed class LyingPeer : IDisposable
     {

@@ -32,6 +32,43 @@ public sealed class PeerProtocolTests
     }
 
     [Fact]
+    public async Task A_peer_refused_for_lack_of_room_is_closed_before_we_answer_its_handshake()
+    {
+        var (data, torrent) = TestData.Create("full.bin", [("", 5 * PieceLength)], PieceLength);
+        using var _ = data;
+        await using var engine = new ClientEngine(new EngineSettings { MaxPeersPerTorrent = 1 });
+        await engine.StartAsync();
+        var session = engine.Add(torrent, new TorrentSessionOptions { DownloadDirectory = data.Seed });
+        await session.StartAsync();
+        using var first = await ScriptedPeer.ConnectAsync(engine.ListenEndPoint, torrent.InfoHash, 1);
+        await TransferTests.WaitForAsync(() => session.Status.PeerCount == 1, Wait, () => session.Status.ToString());
+
+        using var second = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+        await second.ConnectAsync(engine.ListenEndPoint);
+        var hello = new byte[Handshake.Length];
+        new Handshake(torrent.InfoHash, "-XX0000-refused-0001"u8.ToArray(), false, false).Encode(hello);
+        await second.SendAsync(hello);
+
+        var received = 0;
+        var buffer = new byte[1024];
+        using var timeout = new CancellationTokenSource(Wait);
+        try
+        {
+            while (await second.ReceiveAsync(buffer, System.Net.Sockets.SocketFlags.None, timeout.Token) is var read and > 0)
+            {
+                received += read;
+            }
+        }
+        catch (System.Net.Sockets.SocketException e) when (e.SocketErrorCode == System.Net.Sockets.SocketError.ConnectionReset)
+        {
+            // closed with a reset: refused all the same
+        }
+
+        Assert.Equal(0, received);
+        Assert.Equal(1, session.Status.PeerCount);
+    }
+
+    [Fact]
     public async Task A_request_from_a_peer_we_choke_is_rejected_and_once_a_slot_frees_it_is_answered_with_the_data()
     {
         var (data, torrent) = TestData.Create("upload.bin", [("", 5 * PieceLength)], PieceLength);
