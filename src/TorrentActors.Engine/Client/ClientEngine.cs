@@ -33,6 +33,7 @@ public sealed partial class ClientEngine : ITorrentEngine
         prefix.AsSpan(0, Math.Min(prefix.Length, 20)).CopyTo(PeerId);
         RandomNumberGenerator.Fill(PeerId.AsSpan(Math.Min(prefix.Length, 20)));
         ListenEndPoint = new IPEndPoint(Settings.ListenAddress, Settings.ListenPort);
+        PieceMemory = new PieceMemory(Settings.MaxBufferedPieceBytes);
     }
 
     public EngineSettings Settings { get; }
@@ -46,6 +47,9 @@ public sealed partial class ClientEngine : ITorrentEngine
     public int AnnouncedPort => Settings.AnnouncedPort ?? ListenEndPoint.Port;
 
     public int ConnectionCount => Volatile.Read(ref _connections);
+
+    /// <summary>The budget for unfinished pieces in memory, shared by every session.</summary>
+    internal PieceMemory PieceMemory { get; }
 
     public IReadOnlyCollection<TorrentSession> Sessions => _sessions.Values.ToList();
 

@@ -19,6 +19,12 @@ public sealed record EngineSettings
 
     public int MaxConnections { get; init; } = 200;
 
+    /// <summary>
+    /// Most bytes of unfinished pieces kept in memory across all torrents; the blocks of pieces beyond it go to disk as
+    /// they arrive, and such a piece is read back to be hashed when its last block lands.
+    /// </summary>
+    public long MaxBufferedPieceBytes { get; init; } = 32L * 1024 * 1024;
+
     public int MaxPeersPerTorrent { get; init; } = 50;
 
     /// <summary>Regular unchoke slots per torrent; one optimistic slot comes on top.</summary>

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using TorrentActors.Engine.PeerWire;
 using TorrentActors.Engine.Picking;
@@ -7,19 +8,24 @@ using TorrentActors.Engine.Storage;
 namespace TorrentActors.Engine.Client;
 
 /// <summary>
-/// From blocks to verified pieces: accepted blocks are gathered in a pooled buffer per piece; a piece whose last block
-/// lands is hashed and written on the thread pool (a task the run waits for when it ends), then announced to every
-/// peer with <c>have</c>. A piece that fails its hash is picked again, and a peer that was its only source gets a
-/// strike (banned after <see cref="EngineSettings.BanAfterHashFailures"/>). Called under the swarm's lock, except the
-/// hashing and writing.
+/// From blocks to verified pieces: accepted blocks are gathered in a pooled buffer per piece while the engine's
+/// <see cref="PieceMemory"/> has room; a piece whose last block lands is hashed and written on the thread pool (a task
+/// the run waits for when it ends), then announced to every peer with <c>have</c>. A piece that does not fit in memory
+/// is spilled: its blocks are written to disk as they arrive and it is read back to be hashed, so peers that leave
+/// pieces unfinished cannot grow our memory. A piece that fails its hash is picked again, and a peer that was its only
+/// source gets a strike (banned after <see cref="EngineSettings.BanAfterHashFailures"/>). Called under the swarm's
+/// lock, except the hashing, reading and writing.
 /// </summary>
-internal sealed partial class PieceCompletion(Swarm swarm, RequestScheduler scheduler, PeerSet peerSet, TorrentStorage storage, SessionRun run)
+internal sealed partial class PieceCompletion(Swarm swarm, RequestScheduler scheduler, PeerSet peerSet, TorrentStorage storage, PieceMemory memory, SessionRun run)
 {
-    private readonly Dictionary<int, byte[]> _buffers = new();
+    /// <summary>Bytes read at a time when a spilled piece is read back to be hashed.</summary>
+    private const int ReadBackChunk = 1024 * 1024;
+
+    private readonly Dictionary<int, Partial> _partials = new();
     private readonly List<int> _cancelBuffer = new();
 
-    /// <summary>Blocks of pieces that are not complete yet, in memory.</summary>
-    public int PartialPieces => _buffers.Count;
+    /// <summary>Pieces that are not complete yet, in memory or spilled.</summary>
+    public int PartialPieces => _partials.Count;
 
     /// <summary>Takes a block the peer sent (a <c>piece</c> message); blocks we did not ask for or already have are dropped.</summary>
     public void BlockReceived(PeerConnection peer, in PeerMessage message)
@@ -32,13 +38,26 @@ internal sealed partial class PieceCompletion(Swarm swarm, RequestScheduler sche
             return;
         }
 
-        if (!_buffers.TryGetValue(message.Index, out var buffer))
+        var size = swarm.Torrent.GetPieceSize(message.Index);
+        if (!_partials.TryGetValue(message.Index, out var partial))
         {
-            buffer = ArrayPool<byte>.Shared.Rent(swarm.Torrent.GetPieceSize(message.Index));
-            _buffers[message.Index] = buffer;
+            partial = memory.TryReserve(size) ? new Partial(ArrayPool<byte>.Shared.Rent(size)) : new Partial(null);
+            _partials[message.Index] = partial;
         }
 
-        message.Payload.CopyTo(buffer.AsSpan(message.Begin, message.Length));
+        if (partial.Buffer is { } buffer)
+        {
+            message.Payload.CopyTo(buffer.AsSpan(message.Begin, message.Length));
+        }
+        else
+        {
+            var block = ArrayPool<byte>.Shared.Rent(message.Length);
+            message.Payload.CopyTo(block);
+            var offset = (message.Index * swarm.Torrent.PieceLength) + message.Begin;
+            var length = message.Length;
+            partial.Writes!.Add(run.Track(Task.Run(() => WriteBlock(offset, block, length))));
+        }
+
         peer.Downloaded += message.Length;
         swarm.Totals.Downloaded += message.Length;
 
@@ -50,22 +69,82 @@ internal sealed partial class PieceCompletion(Swarm swarm, RequestScheduler sche
 
         if (result == BlockResult.PieceComplete)
         {
-            _buffers.Remove(message.Index);
+            _partials.Remove(message.Index);
             var contributors = swarm.Picker.Contributors(message.Index).ToArray();
             var piece = message.Index;
-            run.Track(Task.Run(() => VerifyAndWrite(piece, buffer, contributors)));
+            if (partial.Buffer is { } whole)
+            {
+                run.Track(Task.Run(() => VerifyAndWrite(piece, whole, contributors)));
+            }
+            else
+            {
+                var writes = partial.Writes!.ToArray();
+                run.Track(VerifySpilledAsync(piece, writes, contributors));
+            }
         }
     }
 
-    /// <summary>Gives back the buffers of pieces left unfinished (the run ended).</summary>
+    /// <summary>Gives back the buffers of pieces left unfinished (the run ended); what was spilled stays on disk, unverified.</summary>
     public void Discard()
     {
-        foreach (var buffer in _buffers.Values)
+        foreach (var (piece, partial) in _partials)
         {
-            ArrayPool<byte>.Shared.Return(buffer);
+            if (partial.Buffer is { } buffer)
+            {
+                ArrayPool<byte>.Shared.Return(buffer);
+                memory.Release(swarm.Torrent.GetPieceSize(piece));
+            }
         }
 
-        _buffers.Clear();
+        _partials.Clear();
+    }
+
+    private void WriteBlock(long offset, byte[] block, int length)
+    {
+        try
+        {
+            storage.Write(offset, block.AsSpan(0, length));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            run.Fail($"writing at offset {offset} failed: {e.Message}");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(block);
+        }
+    }
+
+    /// <summary>A spilled piece, once all its blocks are on disk: read back in chunks and hashed.</summary>
+    private async Task VerifySpilledAsync(int piece, Task[] writes, int[] contributors)
+    {
+        await Task.WhenAll(writes).ConfigureAwait(false);
+        await Task.Yield(); // hash on the thread pool, not on the last writer's continuation
+        var size = swarm.Torrent.GetPieceSize(piece);
+        var chunk = ArrayPool<byte>.Shared.Rent(Math.Min(size, ReadBackChunk));
+        try
+        {
+            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA1);
+            for (var done = 0; done < size;)
+            {
+                var length = Math.Min(chunk.Length, size - done);
+                storage.Read((piece * swarm.Torrent.PieceLength) + done, chunk.AsSpan(0, length));
+                hash.AppendData(chunk, 0, length);
+                done += length;
+            }
+
+            Span<byte> digest = stackalloc byte[20];
+            hash.GetHashAndReset(digest);
+            Checked(piece, digest.SequenceEqual(swarm.Torrent.GetPieceHash(piece)), contributors);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            run.Fail($"reading back piece {piece} failed: {e.Message}");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
+        }
     }
 
     private void VerifyAndWrite(int piece, byte[] buffer, int[] contributors)
@@ -88,6 +167,7 @@ internal sealed partial class PieceCompletion(Swarm swarm, RequestScheduler sche
         finally
         {
             ArrayPool<byte>.Shared.Return(buffer);
+            memory.Release(size);
         }
     }
 
@@ -147,6 +227,14 @@ internal sealed partial class PieceCompletion(Swarm swarm, RequestScheduler sche
         {
             peer.Close("banned: sent bad data");
         }
+    }
+
+    /// <summary>An unfinished piece: its buffer while it fits in memory, else (spilled) the writes of its blocks so far.</summary>
+    private sealed class Partial(byte[]? buffer)
+    {
+        public byte[]? Buffer { get; } = buffer;
+
+        public List<Task>? Writes { get; } = buffer is null ? new() : null;
     }
 
     private static partial class Log

@@ -45,7 +45,7 @@ internal sealed partial class SessionRun : IAsyncDisposable
         _storage = storage;
         _scheduler = new RequestScheduler(swarm);
         _choking = new UploadChoking(swarm);
-        _completion = new PieceCompletion(swarm, _scheduler, peerSet, storage, this);
+        _completion = new PieceCompletion(swarm, _scheduler, peerSet, storage, engine.PieceMemory, this);
         _protocol = new PeerProtocol(swarm, _scheduler, _choking, _completion, engine.AnnouncedPort);
     }
 
