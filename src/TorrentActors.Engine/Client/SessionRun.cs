@@ -62,13 +62,33 @@ internal sealed partial class SessionRun : IAsyncDisposable
     /// <summary>Running: begun and not ending. Read under the swarm's lock.</summary>
     public bool IsActive => _begun && !_swarm.Closed;
 
-    /// <summary>The run goes live (under the swarm's lock): ticks, announces and dials.</summary>
-    public void Begin(TrackerAnnouncer? announcer)
+    /// <summary>The run goes live (under the swarm's lock): ticks, and announces to the torrent's trackers if it has any.</summary>
+    public void Begin()
     {
         _begun = true;
-        _announcer = announcer;
+        _announcer = CreateAnnouncer();
         Track(Task.Run(() => TickLoopAsync(Token), CancellationToken.None));
-        announcer?.Start();
+        _announcer?.Start();
+    }
+
+    private TrackerAnnouncer? CreateAnnouncer()
+    {
+        var torrent = _swarm.Torrent;
+        if (torrent.AnnounceTiers.All(t => t.Count == 0))
+        {
+            return null;
+        }
+
+        var announcer = new TrackerAnnouncer(
+            torrent.AnnounceTiers,
+            e => new AnnounceRequest(torrent.InfoHash, _engine.PeerId, _engine.AnnouncedPort, _session.Uploaded, _session.Downloaded, _session.Left, e),
+            logger: _swarm.Logger);
+        announcer.PeersDiscovered += _session.AddPeers;
+
+        // A tracker failure (each one is also a warning on the log) shows in the session's status, and so does its end.
+        announcer.AnnounceFailed += _ => _session.RaiseIfChanged();
+        announcer.Announced += (_, _) => _session.RaiseIfChanged();
+        return announcer;
     }
 
     /// <summary>Keeps <paramref name="task"/> in the run until it ends; the run's end waits for it.</summary>

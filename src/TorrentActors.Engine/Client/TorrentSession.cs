@@ -5,7 +5,6 @@ using TorrentActors.Engine.Metainfo;
 using TorrentActors.Engine.PeerWire;
 using TorrentActors.Engine.Picking;
 using TorrentActors.Engine.Storage;
-using TorrentActors.Engine.Trackers;
 
 namespace TorrentActors.Engine.Client;
 
@@ -364,26 +363,7 @@ public sealed partial class TorrentSession : ITorrentSession
 
         _picker = run.Swarm.Picker;
         _state = _picker.IsComplete ? TorrentState.Seeding : TorrentState.Downloading;
-        run.Begin(CreateAnnouncer());
-    }
-
-    private TrackerAnnouncer? CreateAnnouncer()
-    {
-        if (Torrent.AnnounceTiers.All(t => t.Count == 0))
-        {
-            return null;
-        }
-
-        var announcer = new TrackerAnnouncer(
-            Torrent.AnnounceTiers,
-            e => new AnnounceRequest(InfoHash, _engine.PeerId, _engine.AnnouncedPort, Uploaded, Downloaded, Left, e),
-            logger: _logger);
-        announcer.PeersDiscovered += AddPeers;
-
-        // A tracker failure (each one is also a warning on the log) shows in the status, and so does its end.
-        announcer.AnnounceFailed += _ => RaiseIfChanged();
-        announcer.Announced += (_, _) => RaiseIfChanged();
-        return announcer;
+        run.Begin();
     }
 
     /// <summary>
