@@ -1,3 +1,4 @@
+using Microsoft.Data.Sqlite;
 using TorrentActors.EndToEnd.Tests.Support;
 using Xunit;
 
@@ -127,5 +128,34 @@ public class RestartTests
         Assert.Contains("move it away to start with an empty registry", node.Stderr);
         Assert.Empty(node.AllStdout);
         Assert.Equal(garbage, File.ReadAllBytes(database));
+    }
+
+    [Fact]
+    public async Task A_journal_the_node_cannot_replay_stops_it_with_the_file_named_and_leaves_the_file_alone()
+    {
+        using var temp = new TempFolder();
+        await using (var first = StartNode(temp))
+        {
+            await SeedAsync(first, temp.RandomFile("a.bin", 10_000));
+            first.Terminate();
+            Assert.Equal(0, await first.WaitForExitAsync(Exit));
+        }
+
+        var database = temp.Combine("state", "torrentactors.db");
+        using (var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = database, Pooling = false }.ToString()))
+        {
+            connection.Open();
+            using var command = connection.CreateCommand();
+            command.CommandText = "UPDATE journal SET message = X'7b6e6f7420'";
+            Assert.Equal(1, command.ExecuteNonQuery());
+        }
+
+        var before = File.ReadAllBytes(database);
+        await using var second = StartNode(temp);
+        Assert.Equal(StateExitCode, await second.WaitForExitAsync(Exit));
+        Assert.Contains($"torrentactors: the torrent registry in {database} cannot be used", second.Stderr);
+        Assert.Contains("Move the file away to start with an empty registry", second.Stderr);
+        Assert.DoesNotContain(second.AllStdout, Protocol.IsProgress);
+        Assert.Equal(before, File.ReadAllBytes(database));
     }
 }

@@ -301,10 +301,17 @@ public static class PatronsActorHosting
                 PatronsActor.Props(settings, engine, registry.Get<MonitorActor>(), registry.Get<StdoutActor>()),
                 "patrons");
             registry.Register<PatronsActor>(patrons);
+            var gone = patrons.WatchAsync();
 
             var log = Logging.GetLogger(system, typeof(PatronsActor));
             CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseServiceUnbind, "stop-torrent-sessions", async () =>
             {
+                if (gone.IsCompleted)
+                {
+                    // The registry could not be read or written and stopped: it has no sessions to stop.
+                    return Akka.Done.Instance;
+                }
+
                 try
                 {
                     var stopped = await patrons.Ask<AllSessionsStopped>(StopAllSessions.Instance, settings.StopTimeout + TimeSpan.FromSeconds(1));
