@@ -18,7 +18,7 @@ public class RestartTests
         NodeProcess.Start(
             temp.Folder(workingDirectory),
             ["--torrent-dir", temp.Combine("torrents"), "--download-dir", temp.Combine("downloads"), "--state-dir", stateDir ?? temp.Combine("state"),
-                "--no-tracker", "--no-remote", "--listen-port", "0"]);
+                "--no-tracker", "--remote-port", "0", "--listen-port", "0"]);
 
     private static Task WaitForBannerAsync(NodeProcess node) => node.WaitForOutputAsync("torrentactors: peers on", Exit);
 
@@ -64,6 +64,15 @@ public class RestartTests
         Assert.DoesNotContain(lines, l => l.StartsWith("3:", StringComparison.Ordinal) || l.Contains(":c.bin:", StringComparison.Ordinal));
         Assert.True(lines.ToList().IndexOf("1:a.bin:-1") < lines.ToList().IndexOf("1:a.bin:100"));
 
+        // Remote control sees the same registry.
+        var address = System.Text.RegularExpressions.Regex.Match(second.Stderr, @"remote control at (?<a>akka\.tcp://\S+)").Groups["a"].Value;
+        await using (var status = NodeProcess.Start(temp.Path, ["status", "--node", address]))
+        {
+            status.CloseStdin();
+            Assert.Equal(0, await status.WaitForExitAsync(Exit));
+            Assert.Equal(["1:a.bin:100", "2:b.bin:-1", "4:d.bin:100"], status.AllStdout.Order(StringComparer.Ordinal));
+        }
+
         // The stopped torrent stayed stopped until told otherwise; the removed one's data is still there.
         await second.SendAsync("start:2");
         await second.ReadUntilAsync(l => l == "2:b.bin:100");
@@ -89,8 +98,8 @@ public class RestartTests
         }
 
         await using var second = StartNode(temp);
-        await second.ReadUntilAsync(l => l == "1:a.bin:100");
-        await second.ReadUntilAsync(l => l == "2:b.bin:100");
+        await second.WaitUntilAsync(
+            () => second.AllStdout.Contains("1:a.bin:100") && second.AllStdout.Contains("2:b.bin:100"), Exit, "both torrents back at 100");
         await second.SendAsync("file:" + temp.RandomFile("c.bin", 10_000));
         await second.ReadUntilAsync(l => l == "3:c.bin:100");
     }
