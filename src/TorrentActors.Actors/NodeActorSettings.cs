@@ -42,6 +42,12 @@ public sealed record NodeActorSettings
     /// <summary>How many restarts in a row before a torrent is given up with an error.</summary>
     public int MaxRestarts { get; init; } = 5;
 
+    /// <summary>The SQLite file that holds the torrent registry, or null to keep it in memory (named in messages).</summary>
+    public string? StateDatabasePath { get; init; }
+
+    /// <summary>The registry saves a snapshot every this many events (0: never), so a restart replays at most that many.</summary>
+    public int SnapshotEvery { get; init; } = 100;
+
     /// <summary>How long shutdown waits for all sessions to stop (trackers told <c>stopped</c>).</summary>
     public TimeSpan StopTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }

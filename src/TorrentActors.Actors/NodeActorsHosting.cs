@@ -12,6 +12,7 @@ using TorrentActors.Actors.Monitoring;
 using TorrentActors.Actors.Output;
 using TorrentActors.Actors.Parsing;
 using TorrentActors.Actors.Patrons;
+using TorrentActors.Actors.Registry;
 using TorrentActors.Actors.Writing;
 
 namespace TorrentActors.Actors;
@@ -38,6 +39,7 @@ public static class NodeActorsHosting
         services.AddSingleton(settings);
         services.AddSingleton(new StdinSource(stdin));
         services.AddSingleton(new StdoutTarget(stdout));
+        services.AddSingleton(new NodeFailure());
         services.AddHttpClient(TorrentFetching.HttpClientName, client => client.Timeout = Timeout.InfiniteTimeSpan)
             .ConfigurePrimaryHttpMessageHandler(provider =>
             {
@@ -68,10 +70,15 @@ public static class NodeActorsHosting
                 loggers.AddLogger<AkkaLogBridge>();
             });
 
-    /// <summary>Every actor of the node (stdout, lifetime, monitor, patrons, writer, maker, fetchers, parser, stdin bridge), each through its own <c>AddXActor</c>.</summary>
-    public static AkkaConfigurationBuilder AddNodeActors(this AkkaConfigurationBuilder builder, LogLevel minimumLogLevel = LogLevel.Information) =>
+    /// <summary>
+    /// Every actor of the node (stdout, lifetime, monitor, patrons, writer, maker, fetchers, parser, stdin bridge), each
+    /// through its own <c>AddXActor</c>, and the registry's store: the SQLite file <paramref name="stateDatabasePath"/>,
+    /// or memory when null.
+    /// </summary>
+    public static AkkaConfigurationBuilder AddNodeActors(this AkkaConfigurationBuilder builder, LogLevel minimumLogLevel = LogLevel.Information, string? stateDatabasePath = null) =>
         builder
             .AddNodeLogging(minimumLogLevel)
+            .AddRegistryPersistence(stateDatabasePath)
             .AddStdoutActor()
             .AddLifetimeActor()
             .AddMonitorActor()

@@ -3,6 +3,7 @@ using Akka.Event;
 using Akka.Hosting;
 using Microsoft.Extensions.Hosting;
 using TorrentActors.Actors.Output;
+using TorrentActors.Actors.Patrons;
 using TorrentActors.Contracts.Input;
 
 namespace TorrentActors.Actors.Lifetime;
@@ -18,6 +19,19 @@ public sealed record AllTorrentsComplete
 }
 
 /// <summary>
+/// Why the node stopped on its own because it could not go on (null while it can); the host turns it into a
+/// non-zero exit code. Set once, from any thread.
+/// </summary>
+public sealed class NodeFailure
+{
+    private string? _reason;
+
+    public string? Reason => Volatile.Read(ref _reason);
+
+    public void Report(string reason) => Interlocked.CompareExchange(ref _reason, reason, null);
+}
+
+/// <summary>
 /// Decides when the node ends on its own: at the end of stdin with <c>--exit-on-eof</c>, or once everything is
 /// complete with <c>--exit-when-complete</c>. It flushes stdout first, then asks the host to stop (exit code 0).
 /// </summary>
@@ -26,8 +40,15 @@ public sealed class LifetimeActor : ReceiveActor
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private bool _stopping;
 
-    public LifetimeActor(NodeActorSettings settings, IActorRef stdout, IHostApplicationLifetime lifetime)
+    public LifetimeActor(NodeActorSettings settings, IActorRef stdout, IHostApplicationLifetime lifetime, NodeFailure failure)
     {
+        Receive<RegistryUnreadable>(unreadable =>
+        {
+            // A node that cannot keep its registry would forget what it answered: it stops, with a non-zero exit.
+            failure.Report($"the torrent registry in {unreadable.DatabasePath ?? "memory"} cannot be used: {unreadable.Reason}. " +
+                "Move the file away to start with an empty registry (the node never overwrites it)");
+            StopAfterFlush(stdout);
+        });
         Receive<InputEvents.InputEnded>(_ =>
         {
             if (settings.ExitOnEndOfInput)
@@ -56,6 +77,10 @@ public sealed class LifetimeActor : ReceiveActor
         });
     }
 
+    protected override void PreStart() => Context.System.EventStream.Subscribe(Self, typeof(RegistryUnreadable));
+
+    protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);
+
     private void StopAfterFlush(IActorRef stdout)
     {
         if (_stopping)
@@ -76,7 +101,8 @@ public static class LifetimeActorHosting
             var props = Props.Create(() => new LifetimeActor(
                 resolver.GetService<NodeActorSettings>(),
                 registry.Get<StdoutActor>(),
-                resolver.GetService<IHostApplicationLifetime>()));
+                resolver.GetService<IHostApplicationLifetime>(),
+                resolver.GetService<NodeFailure>()));
             registry.Register<LifetimeActor>(system.ActorOf(props, "lifetime"));
         });
 }

@@ -23,12 +23,14 @@ public sealed class PatronActor : ReceiveActor
     private readonly IActorRef _patrons;
     private readonly IActorRef _monitor;
     private readonly IActorRef _errors;
+    private readonly bool _startSession;
     private ITorrentSession? _session;
     private EventHandler<TorrentStatus>? _onStatus;
     private bool _finished;
 
-    public PatronActor(TorrentId id, TorrentCommands.OpenTorrent open, ITorrentEngine engine, IActorRef patrons, IActorRef monitor, IActorRef errors)
+    public PatronActor(TorrentId id, TorrentCommands.OpenTorrent open, ITorrentEngine engine, IActorRef patrons, IActorRef monitor, IActorRef errors, bool startSession = true)
     {
+        _startSession = startSession;
         _id = id;
         _open = open;
         _engine = engine;
@@ -70,8 +72,9 @@ public sealed class PatronActor : ReceiveActor
         });
     }
 
-    public static Props Props(TorrentId id, TorrentCommands.OpenTorrent open, ITorrentEngine engine, IActorRef patrons, IActorRef monitor, IActorRef errors) =>
-        Akka.Actor.Props.Create(() => new PatronActor(id, open, engine, patrons, monitor, errors));
+    /// <summary>With <paramref name="startSession"/> false the session is added but not started (a torrent that was stopped).</summary>
+    public static Props Props(TorrentId id, TorrentCommands.OpenTorrent open, ITorrentEngine engine, IActorRef patrons, IActorRef monitor, IActorRef errors, bool startSession = true) =>
+        Akka.Actor.Props.Create(() => new PatronActor(id, open, engine, patrons, monitor, errors, startSession));
 
     protected override void PreStart()
     {
@@ -90,6 +93,11 @@ public sealed class PatronActor : ReceiveActor
         _onStatus = (_, status) => self.Tell(new PatronMessages.StatusObserved(status));
         _session.StatusChanged += _onStatus;
         Report(_session.Status);
+        if (!_startSession)
+        {
+            return;
+        }
+
         _session.StartAsync().PipeTo(
             Self,
             success: () => PatronMessages.SessionStarted.Instance,

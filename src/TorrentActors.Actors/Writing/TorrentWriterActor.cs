@@ -41,7 +41,7 @@ public sealed class TorrentWriterActor : ReceiveActor
             }
 
             _log.Info("{0} {1}", result == PublishResult.Written ? "Wrote" : "Kept the identical", path);
-            patrons.Tell(new TorrentCommands.OpenTorrent(publish.Command, publish.Torrent, publish.DataDirectory, DataVerified: true, publish.Request));
+            patrons.Tell(new TorrentCommands.OpenTorrent(publish.Command, publish.Torrent, publish.DataDirectory, DataVerified: true, publish.Request, SeededInPlace: true));
         });
     }
 }

@@ -18,7 +18,8 @@ public static class TorrentCommands
 
     /// <summary>
     /// Download or seed <paramref name="Torrent"/> with its files under <paramref name="DataDirectory"/>;
-    /// <paramref name="DataVerified"/> when the maker hashed the data just now.
+    /// <paramref name="DataVerified"/> when the maker hashed the data just now; <paramref name="SeededInPlace"/> when the
+    /// data is the user's own file or folder (<c>file:</c>), not a download.
     /// </summary>
-    public sealed record OpenTorrent(string Command, Torrent Torrent, string DataDirectory, bool DataVerified, RequestId Request) : ITorrentCommand;
+    public sealed record OpenTorrent(string Command, Torrent Torrent, string DataDirectory, bool DataVerified, RequestId Request, bool SeededInPlace = false) : ITorrentCommand;
 }

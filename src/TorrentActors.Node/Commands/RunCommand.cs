@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using TorrentActors.Actors;
+using TorrentActors.Actors.Lifetime;
 using TorrentActors.Engine.Client;
 using TorrentActors.Node.Hosting;
 
@@ -65,6 +66,12 @@ internal static class RunCommand
                     $"torrentactors: peers on {engine.ListenEndPoint}; tracker {actorSettings.AnnounceUrl ?? "(none)"}; " +
                     $"torrents in {actorSettings.TorrentDirectory}; downloads in {actorSettings.DownloadDirectory}");
                 await host.WaitForShutdownAsync(CancellationToken.None);
+                if (host.Services.GetRequiredService<NodeFailure>().Reason is { } failure)
+                {
+                    await Console.Error.WriteLineAsync($"torrentactors: {failure}");
+                    return 3;
+                }
+
                 return 0;
             }
             finally
@@ -72,6 +79,11 @@ internal static class RunCommand
                 // Disposing the container disposes the engine (after the actors stopped its sessions) and the tracker.
                 await ((IAsyncDisposable)host).DisposeAsync();
             }
+        }
+        catch (StateFolderException ex)
+        {
+            await Console.Error.WriteLineAsync($"torrentactors: {ex.Message}");
+            return 3;
         }
         catch (Exception ex) when (ex is IOException or System.Net.Sockets.SocketException or NotSupportedException or InvalidOperationException or UnauthorizedAccessException)
         {

@@ -12,6 +12,8 @@ internal sealed class RunOptions
 
     public Option<string> DownloadDir { get; } = new("--download-dir") { Description = "Folder fetched torrents download to (default ./downloads)" };
 
+    public Option<string> StateDir { get; } = new("--state-dir") { Description = "Folder of the node's state: the torrent registry's database and its lock (default ./state)" };
+
     public Option<string> Tracker { get; } = new("--tracker") { Description = "Announce URL of an external tracker, used instead of the embedded one" };
 
     public Option<int> TrackerPort { get; } = new("--tracker-port") { Description = "Port of the embedded tracker, HTTP and UDP (BEP 15); 0 picks free ones (default 6969)" };
@@ -41,7 +43,7 @@ internal sealed class RunOptions
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { TorrentDir, DownloadDir, Tracker, TrackerPort, NoTracker, ListenPort, Host, Json, ExitOnEof, ExitWhenComplete, LogLevel, Config })
+        foreach (var option in new Option[] { TorrentDir, DownloadDir, StateDir, Tracker, TrackerPort, NoTracker, ListenPort, Host, Json, ExitOnEof, ExitWhenComplete, LogLevel, Config })
         {
             command.Options.Add(option);
         }
@@ -60,6 +62,7 @@ internal sealed class RunOptions
         var settings = NodeSettings.From(configuration);
         Apply(result, TorrentDir, v => settings.TorrentDirectory = v);
         Apply(result, DownloadDir, v => settings.DownloadDirectory = v);
+        Apply(result, StateDir, v => settings.StateDirectory = v);
         Apply(result, Tracker, v => settings.Tracker = v);
         Apply(result, TrackerPort, v => settings.TrackerPort = v);
         Apply(result, NoTracker, v => settings.NoTracker = v);

@@ -24,7 +24,7 @@ internal static class SendCommand
         var command = new Command("send", "Send commands to a running node; print each reply as ID:NAME:PERCENT or error: COMMAND: REASON.") { commands, upload, replyTimeout };
         client.SetConnectedAction(command, async (remote, result, stdout, stderr, cancellationToken) =>
         {
-            var lines = result.GetValue(commands) is { Length: > 0 } given ? given.ToAsyncEnumerable() : ReadLinesAsync(Console.In, cancellationToken);
+            var lines = result.GetValue(commands) is { Length: > 0 } given ? Each(given) : ReadLinesAsync(Console.In, cancellationToken);
             var timeout = TimeSpan.FromSeconds(Math.Clamp(result.GetValue(replyTimeout), 1, 86_400));
             var failures = 0;
             await foreach (var line in lines.WithCancellation(cancellationToken))
@@ -124,6 +124,18 @@ internal static class SendCommand
                 await stderr.WriteLineAsync($"error: {line}: unexpected reply {reply.GetType().Name}");
                 return false;
         }
+    }
+
+    /// <summary>The command-line arguments as the same kind of sequence as stdin's lines (spelled out: System.Linq.Async, which
+    /// linq2db brings along, and .NET's own System.Linq.AsyncEnumerable both offer <c>ToAsyncEnumerable</c>).</summary>
+    private static async IAsyncEnumerable<string> Each(string[] lines)
+    {
+        foreach (var line in lines)
+        {
+            yield return line;
+        }
+
+        await Task.CompletedTask;
     }
 
     private static async IAsyncEnumerable<string> ReadLinesAsync(TextReader reader, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)

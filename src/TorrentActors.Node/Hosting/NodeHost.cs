@@ -19,7 +19,8 @@ namespace TorrentActors.Node.Hosting;
 internal static class NodeHost
 {
     /// <summary>
-    /// Builds (does not start) the host. <paramref name="settings"/> must be valid (<see cref="NodeSettings.Validate"/>);
+    /// Builds (does not start) the host, holding the state folder's lock from now until the host is disposed (a
+    /// <see cref="StateFolderException"/> when another node holds it or its database cannot be read). <paramref name="settings"/> must be valid (<see cref="NodeSettings.Validate"/>);
     /// <paramref name="configuration"/> gives the <c>Logging</c> section; stdout is the protocol's alone.
     /// </summary>
     public static IHost Build(NodeSettings settings, IConfiguration configuration, TextReader stdin, TextWriter stdout)
@@ -37,6 +38,9 @@ internal static class NodeHost
         builder.Services.Configure<HostOptions>(options => options.ShutdownTimeout = stopTimeout + TimeSpan.FromSeconds(10));
 
         builder.Services.AddSingleton(settings);
+        var state = StateFolder.Open(settings.StateDirectory);
+        // Made by a factory and resolved below, so the container owns it: disposing the host lets go of the lock.
+        builder.Services.AddSingleton(_ => state);
         builder.Services.AddSingleton(settings.ToEngineSettings());
         builder.Services.AddSingleton<ITorrentEngine>(EngineFactory.Create);
         builder.Services.AddHostedService<EngineService>();
@@ -58,13 +62,23 @@ internal static class NodeHost
 
         builder.Services.AddAkka(RemoteProtocol.SystemName, akka =>
         {
-            akka.AddNodeActors(settings.LogLevel);
+            akka.AddNodeActors(settings.LogLevel, state.DatabasePath);
             if (remote is not null)
             {
                 akka.AddRemoteGateway().WithTorrentRemoting(remote);
             }
         });
-        return builder.Build();
+        try
+        {
+            var host = builder.Build();
+            host.Services.GetRequiredService<StateFolder>();
+            return host;
+        }
+        catch
+        {
+            state.Dispose();
+            throw;
+        }
     }
 
     /// <summary>The URL made torrents announce to: the external tracker, the embedded one (once started), or none.</summary>

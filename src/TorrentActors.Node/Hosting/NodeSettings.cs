@@ -20,9 +20,15 @@ public sealed class NodeSettings
 {
     public const string EnvironmentPrefix = "TORRENTACTORS_";
 
+    /// <summary>The short key <c>StateDir</c> (so <c>TORRENTACTORS_STATEDIR</c>) names <see cref="StateDirectory"/> too, and wins.</summary>
+    public const string StateDirAlias = "StateDir";
+
     public string TorrentDirectory { get; set; } = "./torrents";
 
     public string DownloadDirectory { get; set; } = "./downloads";
+
+    /// <summary>The node's state folder: its lock and the SQLite database of the torrent registry.</summary>
+    public string StateDirectory { get; set; } = "./state";
 
     /// <summary>Bind address for peers and the embedded tracker.</summary>
     public string Host { get; set; } = "127.0.0.1";
@@ -92,6 +98,11 @@ public sealed class NodeSettings
     {
         var settings = new NodeSettings();
         configuration.Bind(settings);
+        if (configuration[StateDirAlias] is { Length: > 0 } stateDir)
+        {
+            settings.StateDirectory = stateDir;
+        }
+
         return settings;
     }
 
@@ -116,6 +127,11 @@ public sealed class NodeSettings
         if (Tracker is not null && !(Uri.TryCreate(Tracker, UriKind.Absolute, out var uri) && uri.Scheme is "http" or "https" or "udp"))
         {
             throw new ArgumentException($"Tracker '{Tracker}' is not an http(s) or udp URL");
+        }
+
+        if (string.IsNullOrWhiteSpace(StateDirectory))
+        {
+            throw new ArgumentException("StateDirectory must name a folder");
         }
 
         if (MaxLineChars < 16 || MaxTorrentFileBytes < 1024 || HttpTimeoutSeconds < 1)
@@ -192,6 +208,7 @@ public sealed class NodeSettings
     {
         TorrentDirectory = Path.GetFullPath(TorrentDirectory),
         DownloadDirectory = Path.GetFullPath(DownloadDirectory),
+        StateDatabasePath = Path.Combine(Path.GetFullPath(StateDirectory), TorrentActors.Actors.Registry.RegistryPersistence.DatabaseFileName),
         WorkingDirectory = Environment.CurrentDirectory,
         AnnounceUrl = announceUrl,
         Json = Json,

@@ -45,7 +45,12 @@ public sealed class TestNode : IAsyncDisposable
 
     public ActorRegistry Registry { get; }
 
-    public static async Task<TestNode> StartAsync(FakeTorrentEngine? engine = null, Func<NodeActorSettings, NodeActorSettings>? configure = null, TextReader? stdin = null)
+    /// <summary>
+    /// Starts a node; its registry is kept in memory, or in the SQLite file <paramref name="stateDatabasePath"/>
+    /// (which outlives the node, so another node can start on it).
+    /// </summary>
+    public static async Task<TestNode> StartAsync(
+        FakeTorrentEngine? engine = null, Func<NodeActorSettings, NodeActorSettings>? configure = null, TextReader? stdin = null, string? stateDatabasePath = null)
     {
         var folder = new TempFolder("ta-actors-");
         var root = folder.Path;
@@ -57,6 +62,7 @@ public sealed class TestNode : IAsyncDisposable
             RestartMinBackoff = TimeSpan.FromMilliseconds(50),
             RestartMaxBackoff = TimeSpan.FromMilliseconds(200),
             HttpTimeout = TimeSpan.FromSeconds(30),
+            StateDatabasePath = stateDatabasePath,
         };
         settings = configure?.Invoke(settings) ?? settings;
         engine ??= new FakeTorrentEngine();
@@ -71,7 +77,7 @@ public sealed class TestNode : IAsyncDisposable
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Services.AddSingleton<ITorrentEngine>(engine);
         builder.Services.AddNodeActorServices(settings, reader, stdout);
-        builder.Services.AddAkka(RemoteProtocol.SystemName, akka => akka.AddNodeActors());
+        builder.Services.AddAkka(RemoteProtocol.SystemName, akka => akka.AddNodeActors(stateDatabasePath: stateDatabasePath));
         var host = builder.Build();
         await host.StartAsync();
         return new TestNode(host, folder, settings, engine, stdout, writer);

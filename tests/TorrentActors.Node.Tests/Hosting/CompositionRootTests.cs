@@ -50,7 +50,7 @@ public sealed class CompositionRootTests : IDisposable
               "Remote": { "MaxFrameBytes": 700000 }
             }
             """);
-        var (settings, configuration) = NodeSettingsTests.Read("--config", file, "--tracker-port", "0", "--torrent-dir", Path.Combine(_temp.Path, "t"), "--download-dir", Path.Combine(_temp.Path, "d"));
+        var (settings, configuration) = NodeSettingsTests.Read("--config", file, "--tracker-port", "0", "--torrent-dir", Path.Combine(_temp.Path, "t"), "--download-dir", Path.Combine(_temp.Path, "d"), "--state-dir", Path.Combine(_temp.Path, "s"));
         settings.Validate();
 
         using var host = NodeHost.Build(settings, configuration, TextReader.Null, new StringWriter());

@@ -11,11 +11,13 @@ namespace TorrentActors.Node.Tests.Hosting;
 public sealed class NodeSettingsTests : IDisposable
 {
     private const string PortVariable = "TORRENTACTORS_TRACKERPORT";
+    private const string StateVariable = "TORRENTACTORS_STATEDIR";
     private readonly TempFolder _temp = new("ta-settings-");
 
     public void Dispose()
     {
         Environment.SetEnvironmentVariable(PortVariable, null);
+        Environment.SetEnvironmentVariable(StateVariable, null);
         _temp.Dispose();
     }
 
@@ -52,6 +54,7 @@ public sealed class NodeSettingsTests : IDisposable
         Assert.Equal(defaults.TrackerPort, settings.TrackerPort);
         Assert.Equal(defaults.Host, settings.Host);
         Assert.Equal(defaults.TorrentDirectory, settings.TorrentDirectory);
+        Assert.Equal(defaults.StateDirectory, settings.StateDirectory);
         Assert.Equal(defaults.MaxLineChars, settings.MaxLineChars);
         Assert.Equal(defaults.MaxTorrentFileBytes, settings.MaxTorrentFileBytes);
     }
@@ -72,6 +75,21 @@ public sealed class NodeSettingsTests : IDisposable
         (settings, _) = Read("--config", file, "--tracker-port", "0", "--torrent-dir", "here");
         Assert.Equal(0, settings.TrackerPort);
         Assert.Equal("here", settings.TorrentDirectory);
+    }
+
+    [Fact]
+    public void The_state_folder_defaults_to_state_and_comes_from_config_then_TORRENTACTORS_STATEDIR_then_the_flag()
+    {
+        Assert.Equal("./state", Read().Settings.StateDirectory);
+
+        var file = Path.Combine(_temp.Path, "node.json");
+        File.WriteAllText(file, """{ "StateDirectory": "/srv/state" }""");
+        Assert.Equal("/srv/state", Read("--config", file).Settings.StateDirectory);
+
+        Environment.SetEnvironmentVariable(StateVariable, "/var/lib/ta");
+        Assert.Equal("/var/lib/ta", Read("--config", file).Settings.StateDirectory);
+        Assert.Equal("mine", Read("--config", file, "--state-dir", "mine").Settings.StateDirectory);
+        Assert.EndsWith(Path.Combine("mine", "torrentactors.db"), Read("--state-dir", "mine").Settings.ToActorSettings(null).StateDatabasePath);
     }
 
     [Fact]
