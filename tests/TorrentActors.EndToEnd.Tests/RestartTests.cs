@@ -81,6 +81,43 @@ public class RestartTests
     }
 
     [Fact]
+    public async Task After_a_restart_unchanged_files_seed_from_their_resume_data_without_being_read_and_changed_ones_are_checked()
+    {
+        using var temp = new TempFolder();
+        var kept = temp.RandomFile("kept.bin", 600_000);
+        var changed = temp.RandomFile("changed.bin", 600_000);
+
+        await using (var first = StartNode(temp))
+        {
+            Assert.Equal(1, await SeedAsync(first, kept));
+            Assert.Equal(2, await SeedAsync(first, changed));
+            first.Terminate();
+            Assert.Equal(0, await first.WaitForExitAsync(Exit));
+        }
+
+        // The first byte of each file is flipped. kept.bin gets its modification time back, so only a node that
+        // reads it could tell; changed.bin keeps its new time, so it must be checked, and its first piece fails.
+        Damage(kept, restoreTime: true);
+        Damage(changed, restoreTime: false);
+
+        await using var second = StartNode(temp);
+        bool ChangedChecked() => second.AllStdout.Any(l => l.StartsWith("2:changed.bin:", StringComparison.Ordinal) && l != "2:changed.bin:-1");
+        await second.WaitUntilAsync(() => second.AllStdout.Contains("1:kept.bin:100") && ChangedChecked(), Exit, "both torrents back");
+        await Task.Delay(500);
+        Assert.DoesNotContain("2:changed.bin:100", second.AllStdout);
+        Assert.Contains("(0 hashed)", second.Stderr, StringComparison.Ordinal);
+    }
+
+    private static void Damage(string path, bool restoreTime)
+    {
+        var time = File.GetLastWriteTimeUtc(path);
+        var bytes = File.ReadAllBytes(path);
+        bytes[0] ^= 0xFF;
+        File.WriteAllBytes(path, bytes);
+        File.SetLastWriteTimeUtc(path, restoreTime ? time : time.AddSeconds(10));
+    }
+
+    [Fact]
     public async Task After_SIGKILL_the_torrents_added_before_it_come_back()
     {
         using var temp = new TempFolder();

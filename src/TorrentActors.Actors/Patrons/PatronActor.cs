@@ -1,10 +1,12 @@
 using Akka.Actor;
 using Akka.Event;
+using TorrentActors.Actors.Registry;
 using TorrentActors.Contracts;
 using TorrentActors.Contracts.Instructions;
 using TorrentActors.Contracts.Output;
 using TorrentActors.Contracts.Torrents;
 using TorrentActors.Engine.Client;
+using TorrentActors.Engine.Storage;
 
 namespace TorrentActors.Actors.Patrons;
 
@@ -14,8 +16,11 @@ namespace TorrentActors.Actors.Patrons;
 /// resumes); a failure no retry can fix is reported and the patron stops. Errors go through the monitor
 /// (<c>errors</c>), so on stdout they follow the torrent's progress lines in order.
 /// </summary>
-public sealed class PatronActor : ReceiveActor
+public sealed class PatronActor : ReceiveActor, IWithTimers
 {
+    /// <summary>How often the resume data is written while the verified pieces change (the issue allows at most 5 s).</summary>
+    private static readonly TimeSpan ResumeInterval = TimeSpan.FromSeconds(4);
+
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly TorrentId _id;
     private readonly TorrentCommands.OpenTorrent _open;
@@ -24,12 +29,15 @@ public sealed class PatronActor : ReceiveActor
     private readonly IActorRef _monitor;
     private readonly IActorRef _errors;
     private readonly bool _startSession;
+    private readonly ResumeStore _resume;
+    private long _savedVerified = -1;
     private ITorrentSession? _session;
     private EventHandler<TorrentStatus>? _onStatus;
     private bool _finished;
 
-    public PatronActor(TorrentId id, TorrentCommands.OpenTorrent open, ITorrentEngine engine, IActorRef patrons, IActorRef monitor, IActorRef errors, bool startSession = true)
+    public PatronActor(TorrentId id, TorrentCommands.OpenTorrent open, ITorrentEngine engine, IActorRef patrons, IActorRef monitor, IActorRef errors, bool startSession = true, ResumeStore? resume = null)
     {
+        _resume = resume ?? ResumeStore.None;
         _startSession = startSession;
         _id = id;
         _open = open;
@@ -51,9 +59,15 @@ public sealed class PatronActor : ReceiveActor
         Receive<PatronMessages.SessionRemoved>(_ =>
         {
             _finished = true;
+            _resume.Delete(_open.Torrent.InfoHash);
             Context.Stop(Self);
         });
-        Receive<PatronMessages.CommandDone>(done => _log.Info("{0} done", done.Command));
+        Receive<PatronMessages.SaveResume>(_ => SaveResume(force: false));
+        Receive<PatronMessages.CommandDone>(done =>
+        {
+            _log.Info("{0} done", done.Command);
+            SaveResume(force: true); // after stop:ID, what the run verified is on record at once
+        });
         Receive<PatronMessages.CommandFailed>(failed =>
         {
             _log.Warning(failed.Exception, "{0} failed", failed.Command);
@@ -73,12 +87,21 @@ public sealed class PatronActor : ReceiveActor
     }
 
     /// <summary>With <paramref name="startSession"/> false the session is added but not started (a torrent that was stopped).</summary>
-    public static Props Props(TorrentId id, TorrentCommands.OpenTorrent open, ITorrentEngine engine, IActorRef patrons, IActorRef monitor, IActorRef errors, bool startSession = true) =>
-        Akka.Actor.Props.Create(() => new PatronActor(id, open, engine, patrons, monitor, errors, startSession));
+    public static Props Props(TorrentId id, TorrentCommands.OpenTorrent open, ITorrentEngine engine, IActorRef patrons, IActorRef monitor, IActorRef errors, bool startSession = true, ResumeStore? resume = null) =>
+        Akka.Actor.Props.Create(() => new PatronActor(id, open, engine, patrons, monitor, errors, startSession, resume));
+
+    public ITimerScheduler Timers { get; set; } = null!;
 
     protected override void PreStart()
     {
-        var options = new TorrentSessionOptions { DownloadDirectory = _open.DataDirectory, DataVerified = _open.DataVerified };
+        var torrent = _open.Torrent;
+        var stored = _resume.Load(torrent.InfoHash);
+        var options = new TorrentSessionOptions
+        {
+            DownloadDirectory = _open.DataDirectory,
+            DataVerified = _open.DataVerified,
+            Resume = stored is null ? null : ResumeData.TryDecode(stored, torrent.PieceCount, torrent.Files.Count),
+        };
         try
         {
             _session = _engine.Add(_open.Torrent, options);
@@ -93,6 +116,7 @@ public sealed class PatronActor : ReceiveActor
         _onStatus = (_, status) => self.Tell(new PatronMessages.StatusObserved(status));
         _session.StatusChanged += _onStatus;
         Report(_session.Status);
+        Timers.StartPeriodicTimer("save-resume", PatronMessages.SaveResume.Instance, ResumeInterval);
         if (!_startSession)
         {
             return;
@@ -106,6 +130,11 @@ public sealed class PatronActor : ReceiveActor
 
     protected override void PostStop()
     {
+        if (!_finished)
+        {
+            SaveResume(force: true); // at shutdown, after the session's stop
+        }
+
         if (_session is not null && _onStatus is not null)
         {
             _session.StatusChanged -= _onStatus;
@@ -173,6 +202,24 @@ public sealed class PatronActor : ReceiveActor
             Self,
             success: () => new PatronMessages.CommandDone(instruction.Command),
             failure: ex => new PatronMessages.CommandFailed(instruction.Command, instruction.Request, ex));
+    }
+
+    /// <summary>Writes the session's resume data when its verified bytes changed since the last write, or always when forced.</summary>
+    private void SaveResume(bool force)
+    {
+        if (_session is null)
+        {
+            return;
+        }
+
+        var verified = _session.Status.BytesVerified;
+        if ((!force && verified == _savedVerified) || _session.CaptureResumeData() is not { } data)
+        {
+            return;
+        }
+
+        _resume.Save(_open.Torrent.InfoHash, data.Encode());
+        _savedVerified = verified;
     }
 
     private void Report(TorrentStatus status) =>

@@ -27,6 +27,16 @@ internal static class PatronMessages
 
     public sealed record SessionFailed(Exception Exception);
 
+    /// <summary>Timer: write the session's resume data if its verified pieces changed since the last write.</summary>
+    public sealed record SaveResume
+    {
+        public static readonly SaveResume Instance = new();
+
+        private SaveResume()
+        {
+        }
+    }
+
     public sealed record SessionRemoved
     {
         public static readonly SessionRemoved Instance = new();

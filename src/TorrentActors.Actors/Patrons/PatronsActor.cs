@@ -45,13 +45,15 @@ public sealed class PatronsActor : ReceivePersistentActor
     private readonly NodeActorSettings _settings;
     private readonly ITorrentEngine _engine;
     private readonly IActorRef _monitor;
+    private readonly ResumeStore _resume;
     private RegistryState _registry = RegistryState.Empty;
 
-    public PatronsActor(NodeActorSettings settings, ITorrentEngine engine, IActorRef monitor, IActorRef stdout)
+    public PatronsActor(NodeActorSettings settings, ITorrentEngine engine, IActorRef monitor, IActorRef stdout, ResumeStore? resume = null)
     {
         _settings = settings;
         _engine = engine;
         _monitor = monitor;
+        _resume = resume ?? ResumeStore.None;
 
         Recover<SnapshotOffer>(offer =>
         {
@@ -151,8 +153,8 @@ public sealed class PatronsActor : ReceivePersistentActor
 
     public override string PersistenceId => RegistryPersistenceId;
 
-    public static Props Props(NodeActorSettings settings, ITorrentEngine engine, IActorRef monitor, IActorRef stdout) =>
-        Akka.Actor.Props.Create(() => new PatronsActor(settings, engine, monitor, stdout));
+    public static Props Props(NodeActorSettings settings, ITorrentEngine engine, IActorRef monitor, IActorRef stdout, ResumeStore? resume = null) =>
+        Akka.Actor.Props.Create(() => new PatronsActor(settings, engine, monitor, stdout, resume));
 
     protected override void OnRecoveryFailure(Exception reason, object? message = null)
     {
@@ -208,7 +210,7 @@ public sealed class PatronsActor : ReceivePersistentActor
 
     private void Spawn(TorrentId id, TorrentCommands.OpenTorrent open, bool startSession)
     {
-        var patron = PatronActor.Props(id, open, _engine, Self, _monitor, errors: _monitor, startSession);
+        var patron = PatronActor.Props(id, open, _engine, Self, _monitor, errors: _monitor, startSession, _resume);
         var options = Backoff.OnFailure(patron, "patron", _settings.RestartMinBackoff, _settings.RestartMaxBackoff, 0.2, -1)
             .WithSupervisorStrategy(new OneForOneStrategy(Decider.From(ex => ErrorText.IsPermanent(ex) ? Directive.Stop : Directive.Restart)));
         var child = Context.ActorOf(BackoffSupervisor.Props(options), open.Torrent.InfoHash.ToHex());
@@ -297,8 +299,9 @@ public static class PatronsActorHosting
         {
             var settings = resolver.GetService<NodeActorSettings>();
             var engine = resolver.GetService<ITorrentEngine>();
+            var resume = resolver.GetService<ResumeStore>() ?? ResumeStore.None;
             var patrons = system.ActorOf(
-                PatronsActor.Props(settings, engine, registry.Get<MonitorActor>(), registry.Get<StdoutActor>()),
+                PatronsActor.Props(settings, engine, registry.Get<MonitorActor>(), registry.Get<StdoutActor>(), resume),
                 "patrons");
             registry.Register<PatronsActor>(patrons);
             var gone = patrons.WatchAsync();

@@ -2,7 +2,9 @@ using Akka.Hosting;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using TorrentActors.Actors;
+using TorrentActors.Actors.Registry;
 using TorrentActors.Actors.Remote;
 using TorrentActors.Contracts.Remote;
 using TorrentActors.Engine.Client;
@@ -41,6 +43,7 @@ internal static class NodeHost
         var state = StateFolder.Open(settings.StateDirectory);
         // Made by a factory and resolved below, so the container owns it: disposing the host lets go of the lock.
         builder.Services.AddSingleton(_ => state);
+        builder.Services.AddSingleton(services => new ResumeStore(state.DatabasePath, services.GetService<ILoggerFactory>()?.CreateLogger<ResumeStore>()));
         builder.Services.AddSingleton(settings.ToEngineSettings());
         builder.Services.AddSingleton<ITorrentEngine>(EngineFactory.Create);
         builder.Services.AddHostedService<EngineService>();
