@@ -1,11 +1,10 @@
 using System.Collections.Frozen;
-using System.Collections.Immutable;
-using System.Runtime.InteropServices;
 using System.Runtime.Serialization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
+using TorrentActors.Actors.Serialization;
 
 namespace TorrentActors.Actors.Registry;
 
@@ -62,15 +61,5 @@ public sealed class RegistrySerializer(ExtendedActorSystem system) : SerializerW
         {
             throw new SerializationException($"registry '{manifest}' is malformed: {ex.Message}", ex);
         }
-    }
-
-    /// <summary>Bytes as one base64 string (System.Text.Json would write an array of numbers).</summary>
-    private sealed class Base64BytesConverter : JsonConverter<ImmutableArray<byte>>
-    {
-        public override ImmutableArray<byte> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-            ImmutableCollectionsMarshal.AsImmutableArray(reader.GetBytesFromBase64());
-
-        public override void Write(Utf8JsonWriter writer, ImmutableArray<byte> value, JsonSerializerOptions options) =>
-            writer.WriteBase64StringValue(value.AsSpan());
     }
 }

@@ -1,11 +1,10 @@
 using System.Collections.Frozen;
-using System.Collections.Immutable;
-using System.Runtime.InteropServices;
 using System.Runtime.Serialization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
+using TorrentActors.Actors.Serialization;
 using TorrentActors.Contracts.Remote;
 
 namespace TorrentActors.Actors.Remote;
@@ -84,14 +83,4 @@ public sealed class RemoteProtocolSerializer(ExtendedActorSystem system) : Seria
     }
 
     private static string Shorten(string text) => text.Length <= 40 ? text : text[..40] + "…";
-
-    /// <summary>Bytes as one base64 string (System.Text.Json would write an array of numbers).</summary>
-    private sealed class Base64BytesConverter : JsonConverter<ImmutableArray<byte>>
-    {
-        public override ImmutableArray<byte> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
-            ImmutableCollectionsMarshal.AsImmutableArray(reader.GetBytesFromBase64());
-
-        public override void Write(Utf8JsonWriter writer, ImmutableArray<byte> value, JsonSerializerOptions options) =>
-            writer.WriteBase64StringValue(value.AsSpan());
-    }
 }
