@@ -79,7 +79,9 @@ public sealed class PatronsActor : ReceivePersistentActor
                 [.. open.Torrent.EncodedBytes.Span],
                 open.DataDirectory,
                 open.SeededInPlace,
-                open.Command);
+                open.Command,
+                open.AssignedId?.Value,
+                open.ClusterCopy);
             var decision = RegistryState.Decide(_registry, add);
             if (decision.Refusal is { } refusal)
             {
@@ -194,7 +196,8 @@ public sealed class PatronsActor : ReceivePersistentActor
 
             // Resume data plugs in here: the data folder and whether the data is the user's own (seeded in place)
             // come from the registry; until resume data exists, the engine checks the data again (DataVerified: false).
-            var open = new TorrentCommands.OpenTorrent(entry.Command, torrent, entry.DataDirectory, DataVerified: false, RequestId.None, entry.SeededInPlace);
+            var open = new TorrentCommands.OpenTorrent(
+                entry.Command, torrent, entry.DataDirectory, DataVerified: false, RequestId.None, entry.SeededInPlace, new TorrentId(entry.Id), entry.ClusterCopy);
             Spawn(new TorrentId(entry.Id), open, startSession: !entry.Stopped);
         }
     }

@@ -20,7 +20,9 @@ public static class RegistryEvents
 
     /// <summary>
     /// A torrent got its ID. <paramref name="SeededInPlace"/>: the data is the user's own file or folder (made with
-    /// <c>file:</c>) under <paramref name="DataDirectory"/>; otherwise a download into it.
+    /// <c>file:</c>) under <paramref name="DataDirectory"/>; otherwise a download into it. <paramref name="ClusterCopy"/>: a
+    /// download made for the cluster, deleted when the node no longer holds the torrent (absent in events written before
+    /// clusters, hence false).
     /// </summary>
     public sealed record TorrentAdded(
         int Id,
@@ -29,7 +31,8 @@ public static class RegistryEvents
         ImmutableArray<byte> TorrentBytes,
         string DataDirectory,
         bool SeededInPlace,
-        string Command) : IRegistryEvent;
+        string Command,
+        bool ClusterCopy = false) : IRegistryEvent;
 
     public sealed record TorrentStopped(int Id) : IRegistryEvent;
 
@@ -48,7 +51,8 @@ public sealed record RegistryEntry(
     string DataDirectory,
     bool SeededInPlace,
     string Command,
-    bool Stopped);
+    bool Stopped,
+    bool ClusterCopy = false);
 
 /// <summary>The registry's state as a snapshot: the next ID and every entry in ID order.</summary>
 public sealed record RegistrySnapshot(int NextId, ImmutableArray<RegistryEntry> Entries) : IRegistryPersisted;

@@ -10,8 +10,16 @@ public static class RegistryCommands
     {
     }
 
-    public sealed record Add(string Name, string InfoHash, ImmutableArray<byte> TorrentBytes, string DataDirectory, bool SeededInPlace, string Command)
-        : IRegistryCommand;
+    /// <summary>Add a torrent under the next ID, or under <paramref name="AssignedId"/> when the cluster's catalog gave one.</summary>
+    public sealed record Add(
+        string Name,
+        string InfoHash,
+        ImmutableArray<byte> TorrentBytes,
+        string DataDirectory,
+        bool SeededInPlace,
+        string Command,
+        int? AssignedId = null,
+        bool ClusterCopy = false) : IRegistryCommand;
 
     public sealed record Stop(int Id) : IRegistryCommand;
 
@@ -42,9 +50,7 @@ public sealed record RegistryState(int NextId, ImmutableSortedDictionary<int, Re
 
     public static RegistryDecision Decide(RegistryState state, RegistryCommands.IRegistryCommand command) => command switch
     {
-        RegistryCommands.Add add => state.FindByInfoHash(add.InfoHash) is { } existing
-            ? RegistryDecision.Refuse($"already active as {existing.Id}")
-            : RegistryDecision.Accept(new TorrentAdded(state.NextId, add.Name, add.InfoHash, add.TorrentBytes, add.DataDirectory, add.SeededInPlace, add.Command)),
+        RegistryCommands.Add add => DecideAdd(state, add),
         RegistryCommands.Stop stop => state.Entries.TryGetValue(stop.Id, out var entry)
             ? entry.Stopped ? RegistryDecision.Accept() : RegistryDecision.Accept(new TorrentStopped(stop.Id))
             : NoSuchTorrent(stop.Id),
@@ -65,7 +71,7 @@ public sealed record RegistryState(int NextId, ImmutableSortedDictionary<int, Re
             NextId = Math.Max(state.NextId, added.Id + 1),
             Entries = state.Entries.SetItem(
                 added.Id,
-                new RegistryEntry(added.Id, added.Name, added.InfoHash, added.TorrentBytes, added.DataDirectory, added.SeededInPlace, added.Command, Stopped: false)),
+                new RegistryEntry(added.Id, added.Name, added.InfoHash, added.TorrentBytes, added.DataDirectory, added.SeededInPlace, added.Command, Stopped: false, added.ClusterCopy)),
         },
         TorrentStopped stopped => SetStopped(state, stopped.Id, true),
         TorrentStarted started => SetStopped(state, started.Id, false),
@@ -80,6 +86,26 @@ public sealed record RegistryState(int NextId, ImmutableSortedDictionary<int, Re
         var entries = snapshot.Entries.ToImmutableSortedDictionary(entry => entry.Id, entry => entry);
         var highest = entries.Count == 0 ? 0 : entries.Keys.Max();
         return new RegistryState(Math.Max(snapshot.NextId, highest + 1), entries);
+    }
+
+    /// <summary>
+    /// A torrent the registry holds is refused; so is an assigned ID another torrent holds. An assigned ID may be one
+    /// this node gave up before (a cluster copy it dropped and is given again): the cluster, not the node, owns it.
+    /// </summary>
+    private static RegistryDecision DecideAdd(RegistryState state, RegistryCommands.Add add)
+    {
+        if (state.FindByInfoHash(add.InfoHash) is { } existing)
+        {
+            return RegistryDecision.Refuse($"already active as {existing.Id}");
+        }
+
+        if (add.AssignedId is { } assigned && state.Entries.TryGetValue(assigned, out var holder))
+        {
+            return RegistryDecision.Refuse($"ID {assigned} is held by {holder.Name} on this node");
+        }
+
+        var id = add.AssignedId ?? state.NextId;
+        return RegistryDecision.Accept(new TorrentAdded(id, add.Name, add.InfoHash, add.TorrentBytes, add.DataDirectory, add.SeededInPlace, add.Command, add.ClusterCopy));
     }
 
     private static RegistryDecision NoSuchTorrent(int id) => RegistryDecision.Refuse($"no torrent with ID {id}");

@@ -19,7 +19,17 @@ public static class TorrentCommands
     /// <summary>
     /// Download or seed <paramref name="Torrent"/> with its files under <paramref name="DataDirectory"/>;
     /// <paramref name="DataVerified"/> when the maker hashed the data just now; <paramref name="SeededInPlace"/> when the
-    /// data is the user's own file or folder (<c>file:</c>), not a download.
+    /// data is the user's own file or folder (<c>file:</c>), not a download. In a cluster the catalog gives the ID
+    /// (<paramref name="AssignedId"/>, the same on every member), and <paramref name="ClusterCopy"/> marks a download made
+    /// for the cluster, which the node deletes when it no longer holds the torrent.
     /// </summary>
-    public sealed record OpenTorrent(string Command, Torrent Torrent, string DataDirectory, bool DataVerified, RequestId Request, bool SeededInPlace = false) : ITorrentCommand;
+    public sealed record OpenTorrent(
+        string Command,
+        Torrent Torrent,
+        string DataDirectory,
+        bool DataVerified,
+        RequestId Request,
+        bool SeededInPlace = false,
+        TorrentId? AssignedId = null,
+        bool ClusterCopy = false) : ITorrentCommand;
 }

@@ -126,4 +126,30 @@ public class RegistryStateTests
         var entry = new RegistryEntry(5, "x", Hash(5), ImmutableArray<byte>.Empty, "/d", false, "torrent:x", false);
         Assert.Equal(6, RegistryState.FromSnapshot(new RegistrySnapshot(1, [entry])).NextId);
     }
+
+    [Fact]
+    public void An_ID_the_cluster_assigns_is_used_as_given_may_be_one_dropped_before_and_new_local_IDs_continue_after_it()
+    {
+        var (state, decisions) = Run(
+            RegistryState.Empty,
+            Add(Hash(1)) with { AssignedId = 7, ClusterCopy = true },
+            new RegistryCommands.Remove(7),
+            Add(Hash(1)) with { AssignedId = 7, ClusterCopy = true },
+            Add(Hash(2)));
+
+        Assert.All(decisions, decision => Assert.Null(decision.Refusal));
+        Assert.Equal([7, 8], state.Entries.Keys);
+        Assert.True(state.Entries[7].ClusterCopy);
+        Assert.False(state.Entries[8].ClusterCopy);
+        Assert.Equal(9, state.NextId);
+    }
+
+    [Fact]
+    public void An_assigned_ID_another_torrent_holds_is_refused()
+    {
+        var (state, decisions) = Run(RegistryState.Empty, Add(Hash(1), "a.bin"), Add(Hash(2)) with { AssignedId = 1 });
+
+        Assert.Equal("ID 1 is held by a.bin on this node", decisions[1].Refusal);
+        Assert.Single(state.Entries);
+    }
 }
