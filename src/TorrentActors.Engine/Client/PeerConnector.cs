@@ -116,7 +116,7 @@ internal sealed partial class PeerConnector(SessionRun run, TorrentSession sessi
         string? refusal;
         lock (_swarm.Sync)
         {
-            refusal = Refusal(handshake);
+            refusal = Refusal(connection, handshake);
         }
 
         if (refusal is null)
@@ -128,10 +128,10 @@ internal sealed partial class PeerConnector(SessionRun run, TorrentSession sessi
     }
 
     /// <summary>Why a peer with <paramref name="handshake"/> may not join now, or null. Under the swarm's lock.</summary>
-    private string? Refusal(Handshake handshake) =>
+    private string? Refusal(PeerConnection connection, Handshake handshake) =>
         !_run.IsActive ? "session not running"
         : handshake.PeerId.AsSpan().SequenceEqual(_engine.PeerId) ? "connected to ourselves"
-        : _peerSet.IsBanned(handshake.PeerId) ? "banned"
+        : _peerSet.IsBanned(handshake.PeerId, connection.Remote) ? "banned"
         : _swarm.Peers.Any(p => p.PeerId.AsSpan().SequenceEqual(handshake.PeerId)) ? "already connected"
         : _swarm.Peers.Count >= _swarm.Settings.MaxPeersPerTorrent ? "too many peers"
         : null;
@@ -141,7 +141,7 @@ internal sealed partial class PeerConnector(SessionRun run, TorrentSession sessi
     {
         lock (_swarm.Sync)
         {
-            var refuse = Refusal(handshake);
+            var refuse = Refusal(connection, handshake);
             if (refuse is not null)
             {
                 connection.Close(refuse);

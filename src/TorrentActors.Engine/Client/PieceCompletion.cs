@@ -217,7 +217,7 @@ internal sealed partial class PieceCompletion(Swarm swarm, RequestScheduler sche
             return;
         }
 
-        var strikes = peerSet.Strike(peer.PeerId, peer.Remote, peer.Outgoing, swarm.Settings.BanAfterHashFailures);
+        var strikes = peerSet.Strike(peer.PeerId, peer.Remote, swarm.Settings.BanAfterHashFailures);
         if (strikes == swarm.Settings.BanAfterHashFailures)
         {
             Log.Banned(swarm.Logger, swarm.InfoHashHex, peer.Remote.ToString(), strikes); // once: later strikes are pieces it sent before it was closed
