@@ -59,6 +59,7 @@ internal sealed partial class PieceCompletion(Swarm swarm, RequestScheduler sche
         }
 
         peer.Downloaded += message.Length;
+        Volatile.Write(ref peer.LastPayload, peer.LastBlock);
         swarm.Totals.Downloaded += message.Length;
 
         // Endgame: the other peers asked for the same block are told not to send it.
