@@ -8,8 +8,9 @@ namespace TorrentActors.Engine.Client;
 
 /// <summary>
 /// The connections of one run: dialling known peers while there is room, answering incoming ones, letting a peer in
-/// (when the torrent is full, in place of the idlest useless peer) or refusing it (closed before we say anything), and running each connection (its reader under the swarm's lock,
-/// its writer reading blocks from disk outside it) until it closes. Every task it starts belongs to the run.
+/// (when the torrent is full, in place of the idlest useless peer) or refusing it (closed before we say anything),
+/// and running each connection (its reader under the swarm's lock, its writer reading blocks from disk outside it)
+/// until it closes. Every task it starts belongs to the run.
 /// </summary>
 internal sealed partial class PeerConnector(SessionRun run, TorrentSession session, ClientEngine engine, Swarm swarm, PeerSet peerSet, TorrentStorage storage, PeerProtocol protocol)
 {
