@@ -56,7 +56,7 @@ public sealed class TransferPeer : IScenario
         var level = Environment.GetEnvironmentVariable("TA_LOG") is { } name && Enum.TryParse<Microsoft.Extensions.Logging.LogLevel>(name, true, out var parsed)
             ? parsed
             : Microsoft.Extensions.Logging.LogLevel.Warning;
-        await using var engine = new ClientEngine(new EngineSettings { ListenPort = port }, new StderrLogger(level));
+        await using var engine = new ClientEngine(new EngineSettings { ListenPort = port, MaxConnectionsPerAddress = 64 }, new StderrLogger(level)); // every peer of the swarm is 127.0.0.1
         await engine.StartAsync();
         var session = engine.Add(torrent, new TorrentSessionOptions { DownloadDirectory = directory, DataVerified = verified });
         var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -12,7 +12,9 @@ namespace TorrentActors.Engine.Client;
 
 /// <summary>
 /// The BitTorrent engine of one node: one listening socket for all torrents (incoming handshakes are routed
-/// by infohash), a global connection limit, and one <see cref="TorrentSession"/> per torrent.
+/// by infohash), a global connection limit, the admission of incoming connections (<see cref="IncomingAdmission"/>:
+/// a cap per address and one on unfinished handshakes; when the engine is full, the idlest useless peer of any torrent
+/// makes room), and one <see cref="TorrentSession"/> per torrent.
 /// </summary>
 public sealed partial class ClientEngine : ITorrentEngine
 {
@@ -22,6 +24,7 @@ public sealed partial class ClientEngine : ITorrentEngine
     private int _disposed;
     private Socket? _listener;
     private Task? _acceptLoop;
+    private readonly IncomingAdmission _admission;
     private int _connections;
 
     public ClientEngine(EngineSettings? settings = null, ILogger? logger = null)
@@ -34,6 +37,7 @@ public sealed partial class ClientEngine : ITorrentEngine
         RandomNumberGenerator.Fill(PeerId.AsSpan(Math.Min(prefix.Length, 20)));
         ListenEndPoint = new IPEndPoint(Settings.ListenAddress, Settings.ListenPort);
         PieceMemory = new PieceMemory(Settings.MaxBufferedPieceBytes);
+        _admission = new IncomingAdmission(Settings.MaxConnectionsPerAddress, Settings.MaxHalfOpenConnections);
     }
 
     public EngineSettings Settings { get; }
@@ -47,6 +51,9 @@ public sealed partial class ClientEngine : ITorrentEngine
     public int AnnouncedPort => Settings.AnnouncedPort ?? ListenEndPoint.Port;
 
     public int ConnectionCount => Volatile.Read(ref _connections);
+
+    /// <summary>Incoming connections that have not finished the handshake.</summary>
+    public int HalfOpenCount => _admission.HalfOpenCount;
 
     /// <summary>The budget for unfinished pieces in memory, shared by every session.</summary>
     internal PieceMemory PieceMemory { get; }
@@ -63,7 +70,7 @@ public sealed partial class ClientEngine : ITorrentEngine
         var listener = new Socket(Settings.ListenAddress.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         listener.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
         listener.Bind(new IPEndPoint(Settings.ListenAddress, Settings.ListenPort));
-        listener.Listen(128);
+        listener.Listen(1024); // a flood of connects should not crowd a new peer out of the kernel's queue
         _listener = listener;
         ListenEndPoint = (IPEndPoint)listener.LocalEndPoint!;
         Log.Listening(_logger, ListenEndPoint.ToString());
@@ -150,24 +157,91 @@ public sealed partial class ClientEngine : ITorrentEngine
                 continue;
             }
 
-            if (!TryReserveConnection())
+            if (Admit(socket) is { } admitted)
             {
-                socket.Dispose();
-                continue;
+                _ = Task.Run(() => HandleIncomingAsync(admitted.Connection, admitted.Address, admitted.Handshaking), CancellationToken.None);
             }
-
-            _ = Task.Run(() => HandleIncomingAsync(socket), CancellationToken.None);
         }
     }
 
-    private async Task HandleIncomingAsync(Socket socket)
+    /// <summary>
+    /// Lets an accepted socket in, or closes it before we send anything: past its address's cap, or when the engine
+    /// is full and no peer is idle enough to make room. The socket's slot, address count and half-open place are the
+    /// caller's from here.
+    /// </summary>
+    private (PeerConnection Connection, IPAddress Address, LinkedListNode<PeerConnection> Handshaking)? Admit(Socket socket)
     {
-        var remote = (IPEndPoint)socket.RemoteEndPoint!;
+        IPEndPoint remote;
+        try
+        {
+            remote = (IPEndPoint)socket.RemoteEndPoint!;
+        }
+        catch (SocketException e)
+        {
+            Log.IncomingFailed(_logger, "?", e.Message);
+            socket.Dispose();
+            return null;
+        }
+
+        var address = IncomingAdmission.AddressOf(remote);
+        if (!_admission.TryEnter(address))
+        {
+            Log.Refused(_logger, remote.ToString(), "too many connections from its address");
+            socket.Close(0);
+            return null;
+        }
+
+        if (!TryReserveConnection())
+        {
+            if (!EvictIdlestPeer())
+            {
+                _admission.Leave(address);
+                Log.Refused(_logger, remote.ToString(), "too many connections");
+                socket.Close(0);
+                return null;
+            }
+
+            Interlocked.Increment(ref _connections); // the evicted peer gives its slot back as it closes
+        }
+
         var connection = new PeerConnection(socket, remote, outgoing: false, Settings.SocketBufferSize);
+        return (connection, address, _admission.HandshakeStarted(connection));
+    }
+
+    /// <summary>Closes the idlest useless peer over all torrents (see <see cref="EngineSettings.MaxConnections"/>); false when there is none.</summary>
+    private bool EvictIdlestPeer()
+    {
+        var now = Environment.TickCount64;
+        PeerConnection? idlest = null;
+        var longest = long.MinValue;
+        foreach (var session in _sessions.Values)
+        {
+            if (session.IdlestPeer(now) is ({ } peer, var idle) && idle > longest)
+            {
+                (idlest, longest) = (peer, idle);
+            }
+        }
+
+        idlest?.Close("evicted: idle, to make room for a new peer");
+        return idlest is not null;
+    }
+
+    private async Task HandleIncomingAsync(PeerConnection connection, IPAddress address, LinkedListNode<PeerConnection> handshaking)
+    {
+        var remote = connection.Remote;
         var handedOver = false;
         try
         {
-            var handshake = await connection.ReadHandshakeAsync(Settings.HandshakeTimeout, _stopping.Token).ConfigureAwait(false);
+            Handshake handshake;
+            try
+            {
+                handshake = await connection.ReadHandshakeAsync(Settings.HandshakeTimeout, _stopping.Token).ConfigureAwait(false);
+            }
+            finally
+            {
+                _admission.HandshakeEnded(handshaking);
+            }
+
             var run = _sessions.TryGetValue(handshake.InfoHash, out var session) ? session.TryAccept(connection, handshake) : null;
             if (run is null)
             {
@@ -189,6 +263,8 @@ public sealed partial class ClientEngine : ITorrentEngine
                 await connection.DisposeAsync().ConfigureAwait(false);
                 ReleaseConnection();
             }
+
+            _admission.Leave(address);
         }
     }
 
@@ -205,5 +281,8 @@ public sealed partial class ClientEngine : ITorrentEngine
 
         [LoggerMessage(103, LogLevel.Debug, "Incoming {EndPoint} failed: {Reason}")]
         public static partial void IncomingFailed(ILogger logger, string endPoint, string reason);
+
+        [LoggerMessage(104, LogLevel.Debug, "Incoming {EndPoint} refused: {Reason}")]
+        public static partial void Refused(ILogger logger, string endPoint, string reason);
     }
 }

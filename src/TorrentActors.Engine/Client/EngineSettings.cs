@@ -17,7 +17,25 @@ public sealed record EngineSettings
     /// <summary>Port announced to trackers and peers when it differs from the bound one (port forwarding); null = bound port.</summary>
     public int? AnnouncedPort { get; init; }
 
+    /// <summary>
+    /// Most connections of the engine, both ways and over all torrents. When it is full, an incoming peer takes the
+    /// place of the idlest peer that is useless now (no data either way for the longest time, and interested neither
+    /// way); only when there is none is it refused.
+    /// </summary>
     public int MaxConnections { get; init; } = 200;
+
+    /// <summary>
+    /// Most incoming connections from one address, handshaking or connected, over all torrents; one more is closed
+    /// before we send anything. Loopback is no exception (127.0.0.1 is one address), so tests and benchmarks that
+    /// run many peers on one machine raise it.
+    /// </summary>
+    public int MaxConnectionsPerAddress { get; init; } = 8;
+
+    /// <summary>
+    /// Most incoming connections that have not finished the handshake, engine-wide; one more closes the oldest of
+    /// them (it had the most time to say which torrent it wants).
+    /// </summary>
+    public int MaxHalfOpenConnections { get; init; } = 32;
 
     /// <summary>
     /// Most bytes of unfinished pieces kept in memory across all torrents; the blocks of pieces beyond it go to disk as
@@ -25,6 +43,7 @@ public sealed record EngineSettings
     /// </summary>
     public long MaxBufferedPieceBytes { get; init; } = 32L * 1024 * 1024;
 
+    /// <summary>Most connected peers of one torrent; when full, a new peer takes the place of the idlest useless one (see <see cref="MaxConnections"/>).</summary>
     public int MaxPeersPerTorrent { get; init; } = 50;
 
     /// <summary>Regular unchoke slots per torrent; one optimistic slot comes on top.</summary>
@@ -45,7 +64,14 @@ public sealed record EngineSettings
     /// <summary>Pieces with bad data a peer may be the only source of before it is banned.</summary>
     public int BanAfterHashFailures { get; init; } = 3;
 
+    /// <summary>Time a connection has to complete the handshake (dials: to connect, then to answer).</summary>
     public TimeSpan HandshakeTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Time a peer has after the handshake to send its first useful message (a bitfield, have, have all/none,
+    /// interested, unchoke, request, ...; keep-alives and the extension handshake do not count) before it is closed.
+    /// </summary>
+    public TimeSpan FirstMessageTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     public TimeSpan IdleTimeout { get; init; } = TimeSpan.FromMinutes(2);
 

@@ -41,7 +41,7 @@ internal sealed class PeerConnection : IAsyncDisposable
         _stream = new NetworkStream(socket, ownsSocket: true);
         Reader = PipeReader.Create(_stream, new StreamPipeReaderOptions(bufferSize: 256 * 1024, minimumReadSize: 64 * 1024, leaveOpen: true));
         Writer = PipeWriter.Create(_stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
-        LastReceived = LastSent = LastBlock = Environment.TickCount64;
+        LastReceived = LastSent = LastBlock = LastPayload = Admitted = Environment.TickCount64;
     }
 
     public IPEndPoint Remote { get; }
@@ -94,6 +94,15 @@ internal sealed class PeerConnection : IAsyncDisposable
     public long LastSent;
 
     public long LastBlock;
+
+    /// <summary>When a block last went either way (the writer sets it too: read and write with <see cref="Volatile"/>).</summary>
+    public long LastPayload;
+
+    /// <summary>When the peer joined the swarm.</summary>
+    public long Admitted;
+
+    /// <summary>The peer has sent a useful message (anything but keep-alives, port and extension messages).</summary>
+    public bool SentUseful { get; set; }
 
     // Byte counters (payload only): Downloaded under the session's lock, Uploaded by the writer (Interlocked).
     public long Downloaded;
@@ -256,6 +265,7 @@ internal sealed class PeerConnection : IAsyncDisposable
 
         Writer.Advance(total);
         Interlocked.Add(ref Uploaded, item.Length);
+        Volatile.Write(ref LastPayload, Environment.TickCount64);
         return total;
     }
 

@@ -8,8 +8,9 @@ namespace TorrentActors.Engine.Client;
 
 /// <summary>
 /// The connections of one run: dialling known peers while there is room, answering incoming ones, letting a peer in
-/// or refusing it (closed before we say anything), and running each connection (its reader under the swarm's lock,
-/// its writer reading blocks from disk outside it) until it closes. Every task it starts belongs to the run.
+/// (when the torrent is full, in place of the idlest useless peer) or refusing it (closed before we say anything),
+/// and running each connection (its reader under the swarm's lock, its writer reading blocks from disk outside it)
+/// until it closes. Every task it starts belongs to the run.
 /// </summary>
 internal sealed partial class PeerConnector(SessionRun run, TorrentSession session, ClientEngine engine, Swarm swarm, PeerSet peerSet, TorrentStorage storage, PeerProtocol protocol)
 {
@@ -116,7 +117,7 @@ internal sealed partial class PeerConnector(SessionRun run, TorrentSession sessi
         string? refusal;
         lock (_swarm.Sync)
         {
-            refusal = Refusal(handshake);
+            refusal = Refusal(connection, handshake);
         }
 
         if (refusal is null)
@@ -127,21 +128,61 @@ internal sealed partial class PeerConnector(SessionRun run, TorrentSession sessi
         await RunPeerAsync(connection, handshake).ConfigureAwait(false);
     }
 
-    /// <summary>Why a peer with <paramref name="handshake"/> may not join now, or null. Under the swarm's lock.</summary>
-    private string? Refusal(Handshake handshake) =>
-        !_run.IsActive ? "session not running"
-        : handshake.PeerId.AsSpan().SequenceEqual(_engine.PeerId) ? "connected to ourselves"
-        : _peerSet.IsBanned(handshake.PeerId) ? "banned"
-        : _swarm.Peers.Any(p => p.PeerId.AsSpan().SequenceEqual(handshake.PeerId)) ? "already connected"
-        : _swarm.Peers.Count >= _swarm.Settings.MaxPeersPerTorrent ? "too many peers"
-        : null;
+    /// <summary>
+    /// Why a peer with <paramref name="handshake"/> may not join now, or null. A full torrent makes room by closing its
+    /// idlest useless peer; it refuses only when there is none. Under the swarm's lock.
+    /// </summary>
+    private string? Refusal(PeerConnection connection, Handshake handshake)
+    {
+        var refusal = !_run.IsActive ? "session not running"
+            : handshake.PeerId.AsSpan().SequenceEqual(_engine.PeerId) ? "connected to ourselves"
+            : _peerSet.IsBanned(handshake.PeerId, connection.Remote) ? "banned"
+            : _swarm.Peers.Any(p => !p.IsClosed && p.PeerId.AsSpan().SequenceEqual(handshake.PeerId)) ? "already connected"
+            : null;
+        if (refusal is null && _swarm.Peers.Count(p => !p.IsClosed) >= _swarm.Settings.MaxPeersPerTorrent)
+        {
+            if (IdlestPeer(Environment.TickCount64) is not ({ } idlest, _))
+            {
+                return "too many peers";
+            }
+
+            idlest.Close("evicted: idle, to make room for a new peer");
+        }
+
+        return refusal;
+    }
+
+    /// <summary>
+    /// The least useful peer to keep, and how long it has been idle: of the peers interested neither way (we want
+    /// nothing of them, they want nothing of us), the one with no block either way for the longest time. Null when
+    /// every peer is of use. Under the swarm's lock.
+    /// </summary>
+    public (PeerConnection Peer, long IdleMs)? IdlestPeer(long nowMs)
+    {
+        (PeerConnection Peer, long IdleMs)? idlest = null;
+        foreach (var peer in _swarm.Peers)
+        {
+            if (peer.IsClosed || peer.PeerInterested || peer.AmInterested)
+            {
+                continue;
+            }
+
+            var idle = nowMs - Volatile.Read(ref peer.LastPayload);
+            if (idlest is not { } best || idle > best.IdleMs)
+            {
+                idlest = (peer, idle);
+            }
+        }
+
+        return idlest;
+    }
 
     /// <summary>Runs an established connection until it closes; owns it (and its engine slot) from here.</summary>
     private async Task RunPeerAsync(PeerConnection connection, Handshake handshake)
     {
         lock (_swarm.Sync)
         {
-            var refuse = Refusal(handshake);
+            var refuse = Refusal(connection, handshake);
             if (refuse is not null)
             {
                 connection.Close(refuse);
@@ -149,6 +190,7 @@ internal sealed partial class PeerConnector(SessionRun run, TorrentSession sessi
             else
             {
                 connection.Id = ++_nextPeerId;
+                connection.Admitted = Environment.TickCount64;
                 connection.MaxQueued = _swarm.Torrent.PieceCount + (4 * _swarm.Settings.MaxIncomingRequests) + 1024;
                 connection.PeerId = handshake.PeerId;
                 connection.SupportsExtensions = handshake.SupportsExtensions;

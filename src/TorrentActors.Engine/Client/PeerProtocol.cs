@@ -67,6 +67,11 @@ internal sealed partial class PeerProtocol(Swarm swarm, RequestScheduler schedul
             Log.Received(swarm.Logger, peer.Id, message.Kind, message.Index);
         }
 
+        if (message.Kind is not (PeerMessageKind.KeepAlive or PeerMessageKind.Port or PeerMessageKind.Unknown or PeerMessageKind.Extended))
+        {
+            peer.SentUseful = true;
+        }
+
         switch (message.Kind)
         {
             case PeerMessageKind.KeepAlive or PeerMessageKind.Port or PeerMessageKind.Unknown or PeerMessageKind.Suggest:

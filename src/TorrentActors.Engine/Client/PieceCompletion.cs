@@ -59,6 +59,7 @@ internal sealed partial class PieceCompletion(Swarm swarm, RequestScheduler sche
         }
 
         peer.Downloaded += message.Length;
+        Volatile.Write(ref peer.LastPayload, peer.LastBlock);
         swarm.Totals.Downloaded += message.Length;
 
         // Endgame: the other peers asked for the same block are told not to send it.
@@ -217,7 +218,7 @@ internal sealed partial class PieceCompletion(Swarm swarm, RequestScheduler sche
             return;
         }
 
-        var strikes = peerSet.Strike(peer.PeerId, peer.Remote, peer.Outgoing, swarm.Settings.BanAfterHashFailures);
+        var strikes = peerSet.Strike(peer.PeerId, peer.Remote, swarm.Settings.BanAfterHashFailures);
         if (strikes == swarm.Settings.BanAfterHashFailures)
         {
             Log.Banned(swarm.Logger, swarm.InfoHashHex, peer.Remote.ToString(), strikes); // once: later strikes are pieces it sent before it was closed

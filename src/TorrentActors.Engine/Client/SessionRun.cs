@@ -129,6 +129,9 @@ internal sealed partial class SessionRun : IAsyncDisposable
     /// <summary>An incoming connection whose handshake named this torrent: answered and run, owning the connection from here.</summary>
     public Task Accept(PeerConnection connection, Handshake handshake) => _connector.Accept(connection, handshake);
 
+    /// <summary>The idlest useless peer and how long it has been idle, or null. Under the swarm's lock.</summary>
+    public (PeerConnection Peer, long IdleMs)? IdlestPeer(long nowMs) => _connector.IdlestPeer(nowMs);
+
     // ---------------------------------------------------------------- timers
 
     private async Task TickLoopAsync(CancellationToken cancellationToken)
@@ -156,7 +159,7 @@ internal sealed partial class SessionRun : IAsyncDisposable
         }
     }
 
-    /// <summary>Once a second: rates, idle and snubbing peers closed, keep-alives, requests topped up, and the rechoke when due.</summary>
+    /// <summary>Once a second: rates, peers closed that said nothing useful in time, idle or snub us, keep-alives, requests topped up, and the rechoke when due.</summary>
     private void Tick(long now, long elapsedMs)
     {
         var toClose = new List<(PeerConnection Peer, string Reason)>();
@@ -174,7 +177,11 @@ internal sealed partial class SessionRun : IAsyncDisposable
                 peer.UploadMeter.Sample(Interlocked.Read(ref peer.Uploaded), elapsedMs);
                 down += peer.DownloadRate;
                 up += peer.UploadRate;
-                if (now - peer.LastReceived > _swarm.Settings.IdleTimeout.TotalMilliseconds)
+                if (!peer.SentUseful && now - peer.Admitted > _swarm.Settings.FirstMessageTimeout.TotalMilliseconds)
+                {
+                    toClose.Add((peer, "no useful message after the handshake"));
+                }
+                else if (now - peer.LastReceived > _swarm.Settings.IdleTimeout.TotalMilliseconds)
                 {
                     toClose.Add((peer, "idle"));
                 }

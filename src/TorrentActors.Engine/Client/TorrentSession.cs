@@ -271,6 +271,15 @@ public sealed partial class TorrentSession : ITorrentSession
         return run?.Accept(connection, handshake);
     }
 
+    /// <summary>The idlest useless peer of the running run and how long it has been idle, for the engine to make room; null when none.</summary>
+    internal (PeerConnection Peer, long IdleMs)? IdlestPeer(long nowMs)
+    {
+        lock (_sync)
+        {
+            return _run is { IsActive: true } run ? run.IdlestPeer(nowMs) : null;
+        }
+    }
+
     /// <summary>The run failed (a disk error): the session is in error and the run ends in the background; a later start waits for that end.</summary>
     internal void Fail(SessionRun run, string reason)
     {

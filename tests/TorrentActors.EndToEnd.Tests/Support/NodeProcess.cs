@@ -18,9 +18,16 @@ public sealed class NodeProcess : TestProcess
     /// Starts the node as another user (through <c>setpriv</c>, so a test running as root can see what an
     /// unprivileged node sees); <paramref name="setprivPath"/> null runs it as the current user.
     /// </summary>
-    public static NodeProcess StartAs(string workingDirectory, string? setprivPath, params string[] arguments)
+    public static NodeProcess StartAs(string workingDirectory, string? setprivPath, params string[] arguments) =>
+        StartWith(workingDirectory, setprivPath, new Dictionary<string, string>(), arguments);
+
+    /// <summary>Starts the node with <paramref name="variables"/> added to its environment (settings such as <c>TORRENTACTORS_ENGINE__...</c>).</summary>
+    public static NodeProcess StartWith(string workingDirectory, IReadOnlyDictionary<string, string> variables, params string[] arguments) =>
+        StartWith(workingDirectory, null, variables, arguments);
+
+    private static NodeProcess StartWith(string workingDirectory, string? setprivPath, IReadOnlyDictionary<string, string> variables, string[] arguments)
     {
-        var environment = new Dictionary<string, string>
+        var environment = new Dictionary<string, string>(variables)
         {
             ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
             ["DOTNET_NOLOGO"] = "1",

@@ -32,7 +32,7 @@ public sealed class PeerProtocolTests
     }
 
     [Fact]
-    public async Task A_peer_refused_for_lack_of_room_is_closed_before_we_answer_its_handshake()
+    public async Task A_peer_refused_for_lack_of_room_among_useful_peers_is_closed_before_we_answer_its_handshake()
     {
         var (data, torrent) = TestData.Create("full.bin", [("", 5 * PieceLength)], PieceLength);
         using var _ = data;
@@ -41,6 +41,7 @@ public sealed class PeerProtocolTests
         var session = engine.Add(torrent, new TorrentSessionOptions { DownloadDirectory = data.Seed });
         await session.StartAsync();
         using var first = await ScriptedPeer.ConnectAsync(engine.ListenEndPoint, torrent.InfoHash, 1);
+        await first.SendAsync(PeerMessageKind.Interested); // of use: not one to make room
         await TransferTests.WaitForAsync(() => session.Status.PeerCount == 1, Wait, () => session.Status.ToString());
 
         using var second = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.InterNetwork, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);

@@ -60,7 +60,7 @@ public sealed class PeerSetTests
     }
 
     [Fact]
-    public void A_peer_is_banned_at_the_third_strike_and_its_address_too_when_we_dialled_it()
+    public void A_peer_is_banned_at_the_third_strike_with_where_it_comes_from()
     {
         var set = new PeerSet();
         var dialled = new byte[20];
@@ -68,15 +68,16 @@ public sealed class PeerSetTests
         var incoming = new byte[20];
         incoming[0] = 2;
 
-        Assert.Equal(1, set.Strike(dialled, A, outgoing: true, banAfter: 3));
-        Assert.Equal(2, set.Strike(dialled, A, outgoing: true, banAfter: 3));
+        Assert.Equal(1, set.Strike(dialled, A, banAfter: 3));
+        Assert.Equal(2, set.Strike(dialled, A, banAfter: 3));
         Assert.False(set.IsBanned(dialled));
-        Assert.Equal(3, set.Strike(dialled, A, outgoing: true, banAfter: 3));
+        Assert.Equal(3, set.Strike(dialled, A, banAfter: 3));
         Assert.True(set.IsBanned(dialled));
+        Assert.True(set.IsBanned(new byte[20], A));
 
         for (var i = 0; i < 3; i++)
         {
-            set.Strike(incoming, B, outgoing: false, banAfter: 3);
+            set.Strike(incoming, B, banAfter: 3);
         }
 
         Assert.True(set.IsBanned(incoming));
@@ -84,6 +85,25 @@ public sealed class PeerSetTests
 
         set.Remember(A, dialNow: true);
         set.Remember(B, dialNow: true);
-        Assert.Equal([B], set.TakeToDial(0, room: 5, Redial, _ => false)); // an incoming peer's port says nothing of where it listens
+        set.Remember(C, dialNow: true);
+        Assert.Equal([C], set.TakeToDial(0, room: 5, Redial, _ => false));
+    }
+
+    [Fact]
+    public void A_ban_holds_for_the_whole_address_except_on_loopback_where_it_holds_for_the_address_and_port()
+    {
+        var set = new PeerSet();
+        var remote = IPEndPoint.Parse("192.0.2.7:51000");
+        for (var i = 0; i < 3; i++)
+        {
+            set.Strike(new byte[20], remote, banAfter: 3);
+            set.Strike([1, .. new byte[19]], A, banAfter: 3);
+        }
+
+        Assert.True(set.IsBanned([9, .. new byte[19]], IPEndPoint.Parse("192.0.2.7:6881")));
+        Assert.True(set.IsBanned([9, .. new byte[19]], IPEndPoint.Parse("[::ffff:192.0.2.7]:6882")));
+        Assert.False(set.IsBanned([9, .. new byte[19]], IPEndPoint.Parse("192.0.2.8:51000")));
+        Assert.True(set.IsBanned([9, .. new byte[19]], A));
+        Assert.False(set.IsBanned([9, .. new byte[19]], B));
     }
 }

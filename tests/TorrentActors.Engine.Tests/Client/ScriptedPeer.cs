@@ -24,6 +24,7 @@ internal sealed class ScriptedPeer : IDisposable
     private int _messages;
     private int _keepAlives;
     private int _requests;
+    private long _bytesReceived;
 
     private ScriptedPeer(Socket socket)
     {
@@ -61,20 +62,38 @@ internal sealed class ScriptedPeer : IDisposable
         await SendRawAsync(message);
     }
 
+    /// <summary>Bytes the engine sent, its handshake included.</summary>
+    public long BytesReceived => Interlocked.Read(ref _bytesReceived);
+
     /// <summary>Completes when the engine closes the connection (or the test disposes the peer).</summary>
     public Task Closed => _closed.Task;
 
-    /// <summary>Connects and, unless <paramref name="handshake"/> is false, sends the handshake for <paramref name="infoHash"/>.</summary>
-    public static async Task<ScriptedPeer> ConnectAsync(IPEndPoint engine, InfoHash infoHash, int number, bool handshake = true, bool fast = false)
+    /// <summary>
+    /// Connects (from <paramref name="from"/> when given, such as 127.0.0.2, else 127.0.0.1) and, unless
+    /// <paramref name="handshake"/> is false, sends the handshake for <paramref name="infoHash"/>.
+    /// </summary>
+    public static async Task<ScriptedPeer> ConnectAsync(IPEndPoint engine, InfoHash infoHash, int number, bool handshake = true, bool fast = false, IPAddress? from = null)
     {
         var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-        await socket.ConnectAsync(engine);
-        var peer = new ScriptedPeer(socket);
-        if (handshake)
+        if (from is not null)
         {
-            var hello = new byte[Handshake.Length];
-            new Handshake(infoHash, System.Text.Encoding.ASCII.GetBytes($"-XX0000-scripted{number:D4}"), false, fast).Encode(hello);
-            await socket.SendAsync(hello);
+            socket.Bind(new IPEndPoint(from, 0));
+        }
+
+        var peer = new ScriptedPeer(socket);
+        try
+        {
+            await socket.ConnectAsync(engine);
+            if (handshake)
+            {
+                var hello = new byte[Handshake.Length];
+                new Handshake(infoHash, System.Text.Encoding.ASCII.GetBytes($"-XX0000-scripted{number:D4}"), false, fast).Encode(hello);
+                await socket.SendAsync(hello);
+            }
+        }
+        catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionReset or SocketError.Shutdown or SocketError.NotConnected)
+        {
+            // Refused (reset) as soon as the engine accepted it: the reader sees the closed connection.
         }
 
         _ = peer.ReadAsync(handshake);
@@ -134,6 +153,7 @@ internal sealed class ScriptedPeer : IDisposable
                 }
 
                 filled += read;
+                Interlocked.Add(ref _bytesReceived, read);
                 var offset = 0;
                 if (!handshakeSeen)
                 {
