@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.DistributedData;
 using Akka.Event;
+using TorrentActors.Actors.Registry;
 
 namespace TorrentActors.Actors.Cluster;
 
@@ -14,9 +15,11 @@ public sealed class CatalogKeeper
 }
 
 /// <summary>
-/// The cluster singleton that alone writes <see cref="ClusterKeys.Catalog"/>. It starts by reading the catalog from a
-/// majority (falling back to its own copy, with a warning), so a keeper that took over from a dead one continues its
-/// ID sequence; it keeps its view fresh from the catalog's changes. One command at a time, decided by
+/// The cluster singleton that alone writes <see cref="ClusterKeys.Catalog"/>. It starts from its member's stored copy
+/// (<see cref="CatalogStore"/>: after a restart of the whole cluster distributed data may not have it merged yet) and
+/// the catalog read from a majority (falling back to its member's copy, with a warning), so a keeper that took over from
+/// a dead one, or the first one of a restarted cluster, continues the ID sequence; it keeps its view fresh from the
+/// catalog's changes. One command at a time, decided by
 /// <see cref="CatalogBook.Decide"/>: the metainfo is written first, then the entry, each to a majority; a write no
 /// majority confirmed in time stands locally and gossips (a warning, and the command is still answered).
 /// </summary>
@@ -29,17 +32,18 @@ public sealed class CatalogKeeperActor : ReceiveActor, IWithStash
     private CatalogBook _book = CatalogBook.Empty;
     private ImmutableDictionary<string, MemberHoldings> _holdings = ImmutableDictionary<string, MemberHoldings>.Empty;
 
-    public CatalogKeeperActor(ClusterSettings settings, IActorRef replicator)
+    public CatalogKeeperActor(ClusterSettings settings, IActorRef replicator, CatalogStore store)
     {
         _settings = settings;
         _replicator = replicator;
+        _book = _book.Merge(store.LoadEntries().Select(entry => KeyValuePair.Create(entry.InfoHash, entry)));
         Loading();
     }
 
     public IStash Stash { get; set; } = null!;
 
-    public static Props Props(ClusterSettings settings, IActorRef replicator) =>
-        Akka.Actor.Props.Create(() => new CatalogKeeperActor(settings, replicator));
+    public static Props Props(ClusterSettings settings, IActorRef replicator, CatalogStore store) =>
+        Akka.Actor.Props.Create(() => new CatalogKeeperActor(settings, replicator, store));
 
     protected override void PreStart()
     {

@@ -54,7 +54,7 @@ public static class ClusterHosting
                 """,
                 HoconAddMode.Prepend)
             .WithCustomSerializer(ClusterSerializer.SerializerName, [typeof(IClusterMessage)], system => new ClusterSerializer(system))
-            .WithActors((system, registry, resolver) =>
+            .WithActors((system, registry) =>
             {
                 var cluster = Akka.Cluster.Cluster.Get(system);
                 if (settings.SeedNodes.Length == 0)
@@ -62,14 +62,12 @@ public static class ClusterHosting
                     cluster.Join(cluster.SelfAddress);
                 }
 
-                var loggerFactory = resolver.GetService<ILoggerFactory>();
-                var store = new CatalogStore(membership.DatabasePath, loggerFactory?.CreateLogger<CatalogStore>());
                 var replicator = DistributedData.Get(system).Replicator;
-                registry.Register<CatalogDurabilityActor>(system.ActorOf(CatalogDurabilityActor.Props(store, replicator), "catalog-durability"));
+                registry.Register<CatalogDurabilityActor>(system.ActorOf(CatalogDurabilityActor.Props(StoreOf(membership, system), replicator), "catalog-durability"));
             })
             .WithSingleton<CatalogKeeper>(
                 KeeperName,
-                (system, _, _) => CatalogKeeperActor.Props(settings, DistributedData.Get(system).Replicator),
+                (system, _, _) => CatalogKeeperActor.Props(settings, DistributedData.Get(system).Replicator, StoreOf(membership, system)),
                 new ClusterSingletonOptions(),
                 createProxyToo: true)
             .WithActors((system, registry) =>
@@ -78,4 +76,8 @@ public static class ClusterHosting
                 registry.Register<TorrentIntake>(system.ActorOf(intake, "intake"));
             });
     }
+
+    /// <summary>The member's copy of the catalog in its state database; its warnings go to the actor system's log.</summary>
+    private static CatalogStore StoreOf(ClusterMembership membership, ActorSystem system) =>
+        new(membership.DatabasePath, system.GetExtension<Akka.DependencyInjection.DependencyResolver>()?.Resolver.GetService<ILoggerFactory>()?.CreateLogger<CatalogStore>());
 }

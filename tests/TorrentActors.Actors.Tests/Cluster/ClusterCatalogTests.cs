@@ -97,4 +97,42 @@ public sealed class ClusterCatalogTests
         await again.SendAsync("torrent:" + WriteTorrent(again, "b.bin"));
         Assert.Equal("2:b.bin:-1", await again.Stdout.NextAsync(Line));
     }
+
+    [Fact]
+    public async Task Commands_on_a_member_whose_keeper_does_not_answer_are_errors_in_time()
+    {
+        using var temp = new TempFolder("ta-cluster-");
+        var nowhere = new Akka.Actor.Address("akka.tcp", Contracts.Remote.RemoteProtocol.SystemName, "127.0.0.1", FreePort.Tcp());
+        await using var lonely = await ClusterTestNode.StartAsync(
+            Path.Combine(temp.Path, "n1"), "n1", nowhere, settings => settings with { AnswerTimeout = TimeSpan.FromSeconds(1) });
+
+        await lonely.SendAsync("torrent:" + WriteTorrent(lonely, "a.bin"));
+        await lonely.SendAsync("stop:1");
+
+        // The torrent is read off the actor thread first, so either may come first.
+        string[] lines = [await lonely.Stdout.NextAsync(Line), await lonely.Stdout.NextAsync(Line)];
+        Assert.Equal(
+            ["error: stop:1: the cluster did not answer in 1 s", "error: torrent:a.bin.torrent: the cluster did not answer in 1 s"],
+            lines.Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_cluster_s_and_the_catalog_s_messages_have_serializers_under_strict_serialization()
+    {
+        using var temp = new TempFolder("ta-cluster-");
+        await using var node = await ClusterTestNode.StartAsync(Path.Combine(temp.Path, "n1"), "n1");
+        await node.WaitForMembersUpAsync(1, Formed);
+        var serialization = node.System.Serialization;
+        var entry = new CatalogEntry(1, new string('a', 40), "a", 1, 2, "n1", null, ReplicaGoal.Running, 1);
+        var catalog = Akka.DistributedData.LWWDictionary<string, CatalogEntry>.Empty.SetItem(node.Cluster, entry.InfoHash, entry, (_, e) => e.Version);
+
+        Assert.IsType<ClusterSerializer>(serialization.FindSerializerFor(entry));
+        Assert.IsNotType<Actors.Remote.RefusingSerializer>(serialization.FindSerializerFor(catalog));
+        Assert.IsNotType<Actors.Remote.RefusingSerializer>(serialization.FindSerializerFor(entry.InfoHash));
+        var serializer = serialization.FindSerializerFor(catalog);
+        var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, catalog);
+        var back = (Akka.DistributedData.LWWDictionary<string, CatalogEntry>)serialization.Deserialize(serializer.ToBinary(catalog), serializer.Identifier, manifest);
+        Assert.Equal(entry, back[entry.InfoHash]);
+        Assert.Throws<System.Runtime.Serialization.SerializationException>(() => serialization.FindSerializerFor(new Holding(1, false, false)));
+    }
 }
