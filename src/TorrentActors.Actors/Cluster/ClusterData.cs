@@ -63,6 +63,9 @@ public static class ClusterKeys
     /// <summary>The .torrent bytes of one torrent, a key of its own so the catalog stays small.</summary>
     public static LWWRegisterKey<TorrentMetainfo> Metainfo(string infoHashHex) => new("metainfo-" + infoHashHex.ToLowerInvariant());
 
-    /// <summary>The cluster role that carries a member's node name (stable across restarts, kept in its state folder).</summary>
-    public const string NodeRolePrefix = "node:";
+    /// <summary>
+    /// The cluster role that carries a member's node name (stable across restarts, kept in its state folder). Roles go into
+    /// HOCON unquoted, so the prefix (and a node name) keeps to letters, digits, <c>-</c> and <c>_</c>.
+    /// </summary>
+    public const string NodeRolePrefix = "node-";
 }
