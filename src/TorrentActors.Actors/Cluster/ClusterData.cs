@@ -46,9 +46,10 @@ public sealed record Holding(int Percent, bool Complete, bool OwnData);
 
 /// <summary>
 /// What one node holds and where its peers reach it, as it publishes it in <see cref="ClusterKeys.Holdings"/> (keyed by
-/// node name). Only the node itself writes its entry.
+/// node name). Only the node itself writes its entry. <paramref name="Draining"/>: the node is leaving and hands its
+/// torrents off; placement leaves it out while its copies still count.
 /// </summary>
-public sealed record MemberHoldings(string Node, string PeerHost, int PeerPort, ImmutableSortedDictionary<string, Holding> Torrents)
+public sealed record MemberHoldings(string Node, string PeerHost, int PeerPort, ImmutableSortedDictionary<string, Holding> Torrents, bool Draining = false)
     : IClusterMessage;
 
 /// <summary>The distributed-data keys of the cluster.</summary>

@@ -20,6 +20,28 @@ namespace TorrentActors.Actors.Cluster;
 /// <summary>Something that happened to a replica, for <c>watch</c> and the log: placed, complete, dropped, lost, healed.</summary>
 public sealed record ReplicaEvent(int Id, string Name, string Kind, string Node, string Detail);
 
+/// <summary>
+/// Ask a member that is leaving to hand its torrents off: it leaves placement, keeps serving, and answers
+/// <see cref="HandedOff"/> once the other members hold everything it has complete at its target.
+/// </summary>
+public sealed record HandOff
+{
+    public static readonly HandOff Instance = new();
+
+    private HandOff()
+    {
+    }
+}
+
+public sealed record HandedOff
+{
+    public static readonly HandedOff Instance = new();
+
+    private HandedOff()
+    {
+    }
+}
+
 /// <summary>The monitor's copy of how the cluster stands with every torrent (sent when it changes).</summary>
 public sealed record ClusterStatus(ImmutableArray<ReplicaView> Views);
 
@@ -49,6 +71,8 @@ public sealed class ReplicaActor : ReceiveActor, IWithTimers
     private readonly Dictionary<string, ImmutableHashSet<IPEndPoint>> _peersGiven = [];
     private readonly Dictionary<string, bool> _atTarget = [];
     private readonly HashSet<string> _completeHere = [];
+    private readonly List<IActorRef> _handOffWaiters = [];
+    private bool _draining;
     private ImmutableDictionary<string, CatalogEntry> _catalog = ImmutableDictionary<string, CatalogEntry>.Empty;
     private ImmutableDictionary<string, MemberHoldings> _holdings = ImmutableDictionary<string, MemberHoldings>.Empty;
     private MemberHoldings? _published;
@@ -104,6 +128,17 @@ public sealed class ReplicaActor : ReceiveActor, IWithTimers
         {
             _listing = false;
             _log.Warning("Listing this node's torrents failed: {0}", failed.Cause.Message);
+        });
+        Receive<HandOff>(_ =>
+        {
+            if (!_draining)
+            {
+                _log.Info("Node {0} is leaving: handing its torrents off to the other members", _self);
+            }
+
+            _draining = true;
+            _handOffWaiters.Add(Sender);
+            Self.Tell(Tick.Instance);
         });
         Receive<MetainfoFound>(found => Fetch(found.Entry, found.Bytes));
         Receive<MetainfoMissing>(missing =>
@@ -168,8 +203,16 @@ public sealed class ReplicaActor : ReceiveActor, IWithTimers
         }
 
         Publish(local);
-        var members = _up.Values.ToHashSet(StringComparer.Ordinal);
         var holdings = _holdings.SetItem(_self, _published!);
+        var present = _up.Values.ToHashSet(StringComparer.Ordinal);
+        var members = ReplicaPlan.PlacementMembers(present, holdings);
+        if (_draining && _handOffWaiters.Count > 0 && ReplicaPlan.HandedOff(_self, _catalog.Values, members, holdings, local))
+        {
+            _log.Info("Node {0} has handed its torrents off", _self);
+            _handOffWaiters.ForEach(waiter => waiter.Tell(HandedOff.Instance));
+            _handOffWaiters.Clear();
+        }
+
         foreach (var action in ReplicaPlan.Decide(_self, _catalog.Values, members, holdings, local))
         {
             if (_pending.ContainsKey(action.InfoHash))
@@ -180,8 +223,8 @@ public sealed class ReplicaActor : ReceiveActor, IWithTimers
             Carry(action, local);
         }
 
-        GivePeers(local, members, holdings);
-        Report(members, holdings, local);
+        GivePeers(local, present, holdings);
+        Report(members, present, holdings, local);
     }
 
     private bool IsSettled(string hash, Dictionary<string, LocalCopy> local) =>
@@ -209,8 +252,8 @@ public sealed class ReplicaActor : ReceiveActor, IWithTimers
             .ToImmutableSortedDictionary(c => c.InfoHash.ToLowerInvariant(), c => new Holding(c.Percent, c.Complete, c.OwnData), StringComparer.Ordinal);
         var listen = _engine.ListenEndPoint;
         var host = listen.Address.Equals(IPAddress.Any) || listen.Address.Equals(IPAddress.IPv6Any) ? _settings.PeerHost : listen.Address.ToString();
-        var mine = new MemberHoldings(_self, host, listen.Port, torrents);
-        if (_published is not null && _published.PeerHost == mine.PeerHost && _published.PeerPort == mine.PeerPort
+        var mine = new MemberHoldings(_self, host, listen.Port, torrents, _draining);
+        if (_published is not null && _published.PeerHost == mine.PeerHost && _published.PeerPort == mine.PeerPort && _published.Draining == mine.Draining
             && _published.Torrents.Count == mine.Torrents.Count && !_published.Torrents.Except(mine.Torrents).Any())
         {
             return;
@@ -314,9 +357,9 @@ public sealed class ReplicaActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>Tells the monitor how every torrent stands, and says when one falls below its target or is back.</summary>
-    private void Report(HashSet<string> members, ImmutableDictionary<string, MemberHoldings> holdings, Dictionary<string, LocalCopy> local)
+    private void Report(HashSet<string> members, HashSet<string> present, ImmutableDictionary<string, MemberHoldings> holdings, Dictionary<string, LocalCopy> local)
     {
-        var views = ReplicaPlan.Views(_catalog.Values, members, holdings);
+        var views = ReplicaPlan.Views(_catalog.Values, members, holdings, present);
         foreach (var view in views)
         {
             var hash = view.Entry.InfoHash.ToLowerInvariant();
@@ -367,7 +410,11 @@ public sealed class ReplicaActor : ReceiveActor, IWithTimers
 }
 
 /// <summary>Where a member puts the copies it holds for the cluster, the host its peers reach it on, and how often it looks.</summary>
-public sealed record ReplicaSettings(string DownloadDirectory, string PeerHost, TimeSpan Interval);
+public sealed record ReplicaSettings(string DownloadDirectory, string PeerHost, TimeSpan Interval)
+{
+    /// <summary>How long a leaving member waits for the others to take its torrents.</summary>
+    public TimeSpan HandOffTimeout { get; init; } = TimeSpan.FromMinutes(2);
+}
 
 public static class ReplicaActorHosting
 {
@@ -375,10 +422,34 @@ public static class ReplicaActorHosting
     /// The replica actor of a cluster member named <paramref name="nodeName"/>; add it after the node's actors (it talks
     /// to the patrons and the monitor) and with clustering and distributed data on.
     /// </summary>
+    /// <remarks>
+    /// At shutdown, before the sessions stop, the member hands its torrents off (bounded by
+    /// <see cref="ReplicaSettings.HandOffTimeout"/>), so a member that leaves gracefully never takes a torrent below its
+    /// target; a kill gives no such chance, and the others heal instead.
+    /// </remarks>
     public static AkkaConfigurationBuilder AddReplicaActor(this AkkaConfigurationBuilder builder, string nodeName, ReplicaSettings settings) =>
-        builder.WithActors((system, registry, resolver) =>
-        {
-            var props = ReplicaActor.Props(nodeName, settings, resolver.GetService<ITorrentEngine>(), registry.Get<PatronsActor>(), registry.Get<MonitorActor>());
-            registry.Register<ReplicaActor>(system.ActorOf(props, "replicas"));
-        });
+        builder
+            .AddHocon(
+                $"akka.coordinated-shutdown.phases.before-service-unbind.timeout = {(int)(settings.HandOffTimeout.TotalSeconds + 5)}s",
+                HoconAddMode.Prepend)
+            .WithActors((system, registry, resolver) =>
+            {
+                var props = ReplicaActor.Props(nodeName, settings, resolver.GetService<ITorrentEngine>(), registry.Get<PatronsActor>(), registry.Get<MonitorActor>());
+                var replicas = system.ActorOf(props, "replicas");
+                registry.Register<ReplicaActor>(replicas);
+                var log = Logging.GetLogger(system, typeof(ReplicaActor));
+                CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeServiceUnbind, "hand-off-replicas", async () =>
+                {
+                    try
+                    {
+                        await replicas.Ask<HandedOff>(HandOff.Instance, settings.HandOffTimeout);
+                    }
+                    catch (Exception ex) when (ex is AskTimeoutException or TaskCanceledException)
+                    {
+                        log.Warning("Leaving before every torrent was handed off ({0} s); the other members will heal what is missing", settings.HandOffTimeout.TotalSeconds);
+                    }
+
+                    return Akka.Done.Instance;
+                });
+            });
 }

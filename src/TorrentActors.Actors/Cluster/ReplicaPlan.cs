@@ -67,13 +67,57 @@ public static class ReplicaPlan
     public static ImmutableArray<ReplicaView> Views(
         IEnumerable<CatalogEntry> catalog,
         IReadOnlyCollection<string> members,
-        IReadOnlyDictionary<string, MemberHoldings> holdings) =>
-        [.. catalog.Where(e => e.Goal != ReplicaGoal.Removed).OrderBy(e => e.Id).Select(e => View(e, members, holdings))];
+        IReadOnlyDictionary<string, MemberHoldings> holdings,
+        IReadOnlyCollection<string>? present = null) =>
+        [.. catalog.Where(e => e.Goal != ReplicaGoal.Removed).OrderBy(e => e.Id).Select(e => View(e, members, holdings, present))];
 
-    public static ReplicaView View(CatalogEntry entry, IReadOnlyCollection<string> members, IReadOnlyDictionary<string, MemberHoldings> holdings)
+    /// <summary>
+    /// The members placement uses: those up and not draining. A node that is leaving is left out, so the others take
+    /// its share while it still serves.
+    /// </summary>
+    public static HashSet<string> PlacementMembers(IEnumerable<string> up, IReadOnlyDictionary<string, MemberHoldings> holdings) =>
+        up.Where(m => !(holdings.TryGetValue(m, out var held) && held.Draining)).ToHashSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// A draining node may go once every torrent it has complete has its target of complete copies on the members
+    /// placement now uses (or there is no member left to hand it to).
+    /// </summary>
+    public static bool HandedOff(
+        string self,
+        IEnumerable<CatalogEntry> catalog,
+        IReadOnlyCollection<string> members,
+        IReadOnlyDictionary<string, MemberHoldings> holdings,
+        IReadOnlyDictionary<string, LocalCopy> local)
+    {
+        var others = members.Where(m => m != self).ToList();
+        if (others.Count == 0)
+        {
+            return true;
+        }
+
+        foreach (var entry in catalog.Where(e => e.Goal != ReplicaGoal.Removed))
+        {
+            if (local.TryGetValue(entry.InfoHash, out var copy) && copy.Complete && !View(entry, others, holdings).AtTarget)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    /// <summary>
+    /// Holders are placed among <paramref name="members"/>; copies count on <paramref name="present"/> (default: the
+    /// same), which may add members that are up but draining: their copies still serve while they hand off.
+    /// </summary>
+    public static ReplicaView View(
+        CatalogEntry entry,
+        IReadOnlyCollection<string> members,
+        IReadOnlyDictionary<string, MemberHoldings> holdings,
+        IReadOnlyCollection<string>? present = null)
     {
         var copies = ImmutableSortedDictionary.CreateBuilder<string, Holding>(StringComparer.Ordinal);
-        foreach (var member in members)
+        foreach (var member in present ?? members)
         {
             if (holdings.TryGetValue(member, out var held) && held.Torrents.TryGetValue(entry.InfoHash, out var holding))
             {

@@ -117,3 +117,38 @@ public class ReplicaPlanTests
         Assert.True(ReplicaPlan.View(entry, Three, Holdings(("node-a", 100), ("node-c", 100))).AtTarget);
     }
 }
+
+public class ReplicaHandoffTests
+{
+    private const string Hash = "00112233445566778899aabbccddeeff00112233";
+
+    private static readonly CatalogEntry Entry = new(5, Hash, "data.bin", 1024, 2, "node-a", null, ReplicaGoal.Running, 3);
+
+    private static MemberHoldings Held(string node, int percent, bool draining = false) =>
+        new(node, "127.0.0.1", 6881, ImmutableSortedDictionary<string, Holding>.Empty.Add(Hash, new Holding(percent, percent == 100, false)), draining);
+
+    [Fact]
+    public void A_draining_member_is_left_out_of_placement_but_its_copy_still_counts()
+    {
+        var holdings = new Dictionary<string, MemberHoldings> { ["node-a"] = Held("node-a", 100, draining: true), ["node-b"] = Held("node-b", 100) };
+        var members = ReplicaPlan.PlacementMembers(["node-a", "node-b", "node-c"], holdings);
+
+        Assert.Equal(["node-b", "node-c"], members.Order());
+        var view = ReplicaPlan.View(Entry, members, holdings, present: ["node-a", "node-b", "node-c"]);
+        Assert.Equal(["node-b", "node-c"], view.Holders.Order());
+        Assert.True(view.AtTarget);
+    }
+
+    [Fact]
+    public void A_draining_member_has_handed_off_once_the_others_hold_its_complete_torrents_at_target()
+    {
+        var local = new Dictionary<string, LocalCopy> { [Hash] = new(5, Hash, false, true, false, 100, true) };
+        var members = new[] { "node-b", "node-c" };
+        var holdings = new Dictionary<string, MemberHoldings> { ["node-b"] = Held("node-b", 100), ["node-c"] = Held("node-c", 60) };
+
+        Assert.False(ReplicaPlan.HandedOff("node-a", [Entry], members, holdings, local));
+        holdings["node-c"] = Held("node-c", 100);
+        Assert.True(ReplicaPlan.HandedOff("node-a", [Entry], members, holdings, local));
+        Assert.True(ReplicaPlan.HandedOff("node-a", [Entry], [], holdings, local));
+    }
+}
