@@ -412,6 +412,9 @@ public sealed class ReplicaActor : ReceiveActor, IWithTimers
 /// <summary>Where a member puts the copies it holds for the cluster, the host its peers reach it on, and how often it looks.</summary>
 public sealed record ReplicaSettings(string DownloadDirectory, string PeerHost, TimeSpan Interval)
 {
+    /// <summary>Once a second; the folders and host filled in from the node's settings when the actor starts.</summary>
+    public static readonly ReplicaSettings Default = new("downloads", "127.0.0.1", TimeSpan.FromSeconds(1));
+
     /// <summary>How long a leaving member waits for the others to take its torrents.</summary>
     public TimeSpan HandOffTimeout { get; init; } = TimeSpan.FromMinutes(2);
 }
@@ -427,14 +430,22 @@ public static class ReplicaActorHosting
     /// <see cref="ReplicaSettings.HandOffTimeout"/>), so a member that leaves gracefully never takes a torrent below its
     /// target; a kill gives no such chance, and the others heal instead.
     /// </remarks>
-    public static AkkaConfigurationBuilder AddReplicaActor(this AkkaConfigurationBuilder builder, string nodeName, ReplicaSettings settings) =>
-        builder
+    public static AkkaConfigurationBuilder AddReplicaActor(this AkkaConfigurationBuilder builder, string nodeName, ReplicaSettings? settings = null)
+    {
+        var handOff = (settings ?? ReplicaSettings.Default).HandOffTimeout;
+        return builder
             .AddHocon(
-                $"akka.coordinated-shutdown.phases.before-service-unbind.timeout = {(int)(settings.HandOffTimeout.TotalSeconds + 5)}s",
+                $"akka.coordinated-shutdown.phases.before-service-unbind.timeout = {(int)(handOff.TotalSeconds + 5)}s",
                 HoconAddMode.Prepend)
             .WithActors((system, registry, resolver) =>
             {
-                var props = ReplicaActor.Props(nodeName, settings, resolver.GetService<ITorrentEngine>(), registry.Get<PatronsActor>(), registry.Get<MonitorActor>());
+                // By default the copies go where any download goes, and peers reach the member on its cluster host.
+                var resolved = settings ?? ReplicaSettings.Default with
+                {
+                    DownloadDirectory = resolver.GetService<NodeActorSettings>().DownloadDirectory,
+                    PeerHost = AkkaCluster.Get(system).SelfAddress.Host ?? "127.0.0.1",
+                };
+                var props = ReplicaActor.Props(nodeName, resolved, resolver.GetService<ITorrentEngine>(), registry.Get<PatronsActor>(), registry.Get<MonitorActor>());
                 var replicas = system.ActorOf(props, "replicas");
                 registry.Register<ReplicaActor>(replicas);
                 var log = Logging.GetLogger(system, typeof(ReplicaActor));
@@ -442,14 +453,15 @@ public static class ReplicaActorHosting
                 {
                     try
                     {
-                        await replicas.Ask<HandedOff>(HandOff.Instance, settings.HandOffTimeout);
+                        await replicas.Ask<HandedOff>(HandOff.Instance, handOff);
                     }
                     catch (Exception ex) when (ex is AskTimeoutException or TaskCanceledException)
                     {
-                        log.Warning("Leaving before every torrent was handed off ({0} s); the other members will heal what is missing", settings.HandOffTimeout.TotalSeconds);
+                        log.Warning("Leaving before every torrent was handed off ({0} s); the other members will heal what is missing", handOff.TotalSeconds);
                     }
 
                     return Akka.Done.Instance;
                 });
             });
+    }
 }
