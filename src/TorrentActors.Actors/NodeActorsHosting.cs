@@ -3,6 +3,7 @@ using System.Net.Http;
 using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using TorrentActors.Actors.Cluster;
 using TorrentActors.Actors.Diagnostics;
 using TorrentActors.Actors.Fetching;
 using TorrentActors.Actors.Input;
@@ -73,20 +74,27 @@ public static class NodeActorsHosting
     /// <summary>
     /// Every actor of the node (stdout, lifetime, monitor, patrons, writer, maker, fetchers, parser, stdin bridge), each
     /// through its own <c>AddXActor</c>, and the registry's store: the SQLite file <paramref name="stateDatabasePath"/>,
-    /// or memory when null.
+    /// or memory when null. With <paramref name="cluster"/> the node is a cluster member (<see cref="ClusterHosting.AddClusterMembership"/>,
+    /// which needs remoting) and its <see cref="TorrentIntake"/> goes through the cluster's catalog; without it, the
+    /// intake is the patrons, as on any single node.
     /// </summary>
-    public static AkkaConfigurationBuilder AddNodeActors(this AkkaConfigurationBuilder builder, LogLevel minimumLogLevel = LogLevel.Information, string? stateDatabasePath = null) =>
+    public static AkkaConfigurationBuilder AddNodeActors(
+        this AkkaConfigurationBuilder builder, LogLevel minimumLogLevel = LogLevel.Information, string? stateDatabasePath = null, ClusterMembership? cluster = null)
+    {
         builder
             .AddNodeLogging(minimumLogLevel)
             .AddRegistryPersistence(stateDatabasePath)
             .AddStdoutActor()
             .AddLifetimeActor()
             .AddMonitorActor()
-            .AddPatronsActor()
+            .AddPatronsActor();
+        var intake = cluster is null ? builder.AddLocalTorrentIntake() : builder.AddClusterMembership(cluster);
+        return intake
             .AddTorrentWriterActor()
             .AddMakerActor()
             .AddHttpFetcherActor()
             .AddFileFetcherActor()
             .AddParserActor()
             .AddStdinBridgeActor();
+    }
 }

@@ -1,16 +1,15 @@
 using Akka.Actor;
 using Akka.Hosting;
 using TorrentActors.Actors.Output;
-using TorrentActors.Actors.Patrons;
 using TorrentActors.Contracts.Instructions;
 
 namespace TorrentActors.Actors.Fetching;
 
-/// <summary><c>torrent:PATH</c>: reads the .torrent (size limit, content checked) and hands it to the patrons.</summary>
+/// <summary><c>torrent:PATH</c>: reads the .torrent (size limit, content checked) and hands it to the intake (<see cref="TorrentIntake"/>).</summary>
 public sealed class FileFetcherActor : TorrentFetcherActor
 {
-    public FileFetcherActor(NodeActorSettings settings, IActorRef patrons, IActorRef stdout)
-        : base(settings, patrons, stdout)
+    public FileFetcherActor(NodeActorSettings settings, IActorRef intake, IActorRef stdout)
+        : base(settings, intake, stdout)
     {
         Receive<InstructionCommands.FetchTorrentFile>(fetch =>
             Complete(fetch, Task.Run(() => TorrentFetching.ReadFileAsync(fetch.Path, settings.MaxTorrentFileBytes))));
@@ -24,7 +23,7 @@ public static class FileFetcherActorHosting
         {
             var props = Props.Create(() => new FileFetcherActor(
                 resolver.GetService<NodeActorSettings>(),
-                registry.Get<PatronsActor>(),
+                registry.Get<TorrentIntake>(),
                 registry.Get<StdoutActor>()));
             registry.Register<FileFetcherActor>(system.ActorOf(props, "file-fetcher"));
         });

@@ -3,16 +3,15 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Hosting;
 using TorrentActors.Actors.Output;
-using TorrentActors.Actors.Patrons;
 using TorrentActors.Contracts.Instructions;
 
 namespace TorrentActors.Actors.Fetching;
 
-/// <summary><c>torrent:http(s)://...</c>: fetches the .torrent (time, redirect and size limits) and hands it to the patrons.</summary>
+/// <summary><c>torrent:http(s)://...</c>: fetches the .torrent (time, redirect and size limits) and hands it to the intake (<see cref="TorrentIntake"/>).</summary>
 public sealed class HttpFetcherActor : TorrentFetcherActor
 {
-    public HttpFetcherActor(NodeActorSettings settings, IHttpClientFactory clients, IActorRef patrons, IActorRef stdout)
-        : base(settings, patrons, stdout)
+    public HttpFetcherActor(NodeActorSettings settings, IHttpClientFactory clients, IActorRef intake, IActorRef stdout)
+        : base(settings, intake, stdout)
     {
         Receive<InstructionCommands.FetchTorrentUrl>(fetch =>
         {
@@ -31,7 +30,7 @@ public static class HttpFetcherActorHosting
             var props = Props.Create(() => new HttpFetcherActor(
                 resolver.GetService<NodeActorSettings>(),
                 resolver.GetService<IHttpClientFactory>(),
-                registry.Get<PatronsActor>(),
+                registry.Get<TorrentIntake>(),
                 registry.Get<StdoutActor>()));
             registry.Register<HttpFetcherActor>(system.ActorOf(props, "http-fetcher"));
         });

@@ -10,14 +10,14 @@ namespace TorrentActors.Actors.Fetching;
 
 /// <summary>
 /// What the fetchers share: a fetch runs off the actor thread and comes back as a message; a torrent goes to the
-/// patrons to be downloaded, a failure becomes an <c>error:</c> line naming the command.
+/// intake (<see cref="TorrentIntake"/>) to be downloaded, a failure becomes an <c>error:</c> line naming the command.
 /// </summary>
 public abstract class TorrentFetcherActor : ReceiveActor
 {
-    protected TorrentFetcherActor(NodeActorSettings settings, IActorRef patrons, IActorRef stdout)
+    protected TorrentFetcherActor(NodeActorSettings settings, IActorRef intake, IActorRef stdout)
     {
         Receive<Fetched>(fetched =>
-            patrons.Tell(new TorrentCommands.OpenTorrent(fetched.Command, fetched.Torrent, settings.DownloadDirectory, DataVerified: false, fetched.Request)));
+            intake.Tell(new TorrentCommands.OpenTorrent(fetched.Command, fetched.Torrent, settings.DownloadDirectory, DataVerified: false, fetched.Request)));
         Receive<FetchFailed>(failed =>
         {
             Log.Warning(failed.Exception, "{0} failed", failed.Command);

@@ -5,7 +5,6 @@ using TorrentActors.Actors.Lifetime;
 using TorrentActors.Actors.Making;
 using TorrentActors.Actors.Monitoring;
 using TorrentActors.Actors.Output;
-using TorrentActors.Actors.Patrons;
 using TorrentActors.Contracts;
 using TorrentActors.Contracts.Input;
 using TorrentActors.Contracts.Instructions;
@@ -15,7 +14,7 @@ using TorrentActors.Contracts.Remote;
 namespace TorrentActors.Actors.Parsing;
 
 /// <summary>The actors a parsed instruction can go to.</summary>
-public sealed record ParserRoutes(IActorRef Maker, IActorRef HttpFetcher, IActorRef FileFetcher, IActorRef Patrons, IActorRef Monitor, IActorRef Stdout, IActorRef Lifetime);
+public sealed record ParserRoutes(IActorRef Maker, IActorRef HttpFetcher, IActorRef FileFetcher, IActorRef Intake, IActorRef Monitor, IActorRef Stdout, IActorRef Lifetime);
 
 /// <summary>
 /// A command from a remote client (the gateway's), to be resolved and routed exactly like its line on stdin; the
@@ -53,7 +52,7 @@ public sealed class ParserActor : ReceiveActor
             InstructionCommands.SeedPath => routes.Maker,
             InstructionCommands.FetchTorrentUrl => routes.HttpFetcher,
             InstructionCommands.FetchTorrentFile => routes.FileFetcher,
-            InstructionCommands.StopTorrent or InstructionCommands.StartTorrent or InstructionCommands.RemoveTorrent => routes.Patrons,
+            InstructionCommands.StopTorrent or InstructionCommands.StartTorrent or InstructionCommands.RemoveTorrent => routes.Intake,
             InstructionCommands.ReportStatus => routes.Monitor,
             _ => null,
         };
@@ -71,7 +70,7 @@ public static class ParserActorHosting
                 registry.Get<MakerActor>(),
                 registry.Get<HttpFetcherActor>(),
                 registry.Get<FileFetcherActor>(),
-                registry.Get<PatronsActor>(),
+                registry.Get<TorrentIntake>(),
                 registry.Get<MonitorActor>(),
                 registry.Get<StdoutActor>(),
                 registry.Get<LifetimeActor>());

@@ -14,7 +14,7 @@ namespace TorrentActors.Actors.Remote;
 
 /// <summary>
 /// The node's remote door at <see cref="RemoteProtocol.GatewayPath"/>. Each command gets a new <see cref="RequestId"/>
-/// and goes, as the message it is, to the same parser the stdin bridge feeds (an upload goes straight to the patrons),
+/// and goes, as the message it is, to the same parser the stdin bridge feeds (an upload goes straight to the <see cref="TorrentIntake"/>),
 /// so a remote command does exactly what its line on stdin does. The instruction carries the request id through the
 /// node and every outcome carries it back — the patrons publish the torrents they accept and the commands they route,
 /// the stdout actor the errors it prints — so the gateway answers the sender that made that request and no other,
@@ -39,7 +39,7 @@ public sealed class GatewayActor : ReceiveActor, IWithTimers
     private readonly SortedDictionary<int, RemoteEvents.TorrentProgress> _torrents = [];
     private readonly HashSet<int> _completed = [];
 
-    public GatewayActor(NodeActorSettings settings, IActorRef parser, IActorRef patrons, IActorRef stdout)
+    public GatewayActor(NodeActorSettings settings, IActorRef parser, IActorRef intake, IActorRef stdout)
     {
         Receive<Sweep>(_ => ExpireWaiting(DateTime.UtcNow));
         Receive<RemoteCommands.AddTorrentBytes>(add =>
@@ -68,7 +68,7 @@ public sealed class GatewayActor : ReceiveActor, IWithTimers
                 return;
             }
 
-            patrons.Tell(new TorrentCommands.OpenTorrent(command, torrent, settings.DownloadDirectory, DataVerified: false, request));
+            intake.Tell(new TorrentCommands.OpenTorrent(command, torrent, settings.DownloadDirectory, DataVerified: false, request));
         });
         Receive<RemoteCommands.GetStatus>(_ => Sender.Tell(new RemoteReplies.StatusReport([.. _torrents.Values])));
         Receive<RemoteCommands.Subscribe>(_ =>
@@ -152,8 +152,8 @@ public sealed class GatewayActor : ReceiveActor, IWithTimers
         });
     }
 
-    public static Props Props(NodeActorSettings settings, IActorRef parser, IActorRef patrons, IActorRef stdout) =>
-        Akka.Actor.Props.Create(() => new GatewayActor(settings, parser, patrons, stdout));
+    public static Props Props(NodeActorSettings settings, IActorRef parser, IActorRef intake, IActorRef stdout) =>
+        Akka.Actor.Props.Create(() => new GatewayActor(settings, parser, intake, stdout));
 
     public ITimerScheduler Timers { get; set; } = null!;
 

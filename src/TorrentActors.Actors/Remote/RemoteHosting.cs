@@ -4,7 +4,6 @@ using Akka.Remote.Hosting;
 using Akka.Remote.Transport.DotNetty;
 using TorrentActors.Actors.Output;
 using TorrentActors.Actors.Parsing;
-using TorrentActors.Actors.Patrons;
 using TorrentActors.Contracts.Remote;
 
 namespace TorrentActors.Actors.Remote;
@@ -65,7 +64,7 @@ public static class RemoteHosting
             var props = GatewayActor.Props(
                 resolver.GetService<NodeActorSettings>(),
                 registry.Get<ParserActor>(),
-                registry.Get<PatronsActor>(),
+                registry.Get<TorrentIntake>(),
                 registry.Get<StdoutActor>());
             registry.Register<GatewayActor>(system.ActorOf(props, RemoteProtocol.GatewayName));
         });

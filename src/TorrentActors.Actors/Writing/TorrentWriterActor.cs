@@ -2,7 +2,6 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Hosting;
 using TorrentActors.Actors.Output;
-using TorrentActors.Actors.Patrons;
 using TorrentActors.Contracts.Output;
 using TorrentActors.Contracts.Torrents;
 
@@ -10,14 +9,14 @@ namespace TorrentActors.Actors.Writing;
 
 /// <summary>
 /// Publishes made torrents as <c>TORRENTDIR/NAME.torrent</c> (atomically, see <see cref="TorrentFileStore"/>) and then
-/// passes them to the patrons to seed in place. A name already taken by a different torrent is an error and the
+/// passes them to the intake (<see cref="TorrentIntake"/>: the patrons, or the cluster's catalog first) to seed in place. A name already taken by a different torrent is an error and the
 /// file is not seeded, so what the tracker serves under that name always matches what this node seeds.
 /// </summary>
 public sealed class TorrentWriterActor : ReceiveActor
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public TorrentWriterActor(NodeActorSettings settings, IActorRef patrons, IActorRef stdout)
+    public TorrentWriterActor(NodeActorSettings settings, IActorRef intake, IActorRef stdout)
     {
         Receive<TorrentCommands.PublishTorrent>(publish =>
         {
@@ -41,7 +40,7 @@ public sealed class TorrentWriterActor : ReceiveActor
             }
 
             _log.Info("{0} {1}", result == PublishResult.Written ? "Wrote" : "Kept the identical", path);
-            patrons.Tell(new TorrentCommands.OpenTorrent(publish.Command, publish.Torrent, publish.DataDirectory, DataVerified: true, publish.Request, SeededInPlace: true));
+            intake.Tell(new TorrentCommands.OpenTorrent(publish.Command, publish.Torrent, publish.DataDirectory, DataVerified: true, publish.Request, SeededInPlace: true));
         });
     }
 }
@@ -53,7 +52,7 @@ public static class TorrentWriterActorHosting
         {
             var props = Props.Create(() => new TorrentWriterActor(
                 resolver.GetService<NodeActorSettings>(),
-                registry.Get<PatronsActor>(),
+                registry.Get<TorrentIntake>(),
                 registry.Get<StdoutActor>()));
             registry.Register<TorrentWriterActor>(system.ActorOf(props, "writer"));
         });

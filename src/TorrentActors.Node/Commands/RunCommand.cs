@@ -40,7 +40,7 @@ internal static class RunCommand
             return 2;
         }
 
-        if (RemoteRunOptions.Check(settings) is { } remoteError)
+        if ((RemoteRunOptions.Check(settings) ?? ClusterRunOptions.Check(settings)) is { } remoteError)
         {
             await Console.Error.WriteLineAsync($"torrentactors: {remoteError}");
             return 2;
@@ -60,6 +60,7 @@ internal static class RunCommand
             {
                 await host.StartAsync(cancellationToken);
                 await RemoteRunOptions.AnnounceAsync(host.Services, Console.Error);
+                await ClusterRunOptions.AnnounceAsync(host.Services, Console.Error);
                 var engine = host.Services.GetRequiredService<ITorrentEngine>();
                 var actorSettings = host.Services.GetRequiredService<NodeActorSettings>();
                 await Console.Error.WriteLineAsync(

@@ -41,6 +41,9 @@ internal sealed class RunOptions
     /// <summary>The remote-control flags, read with the others.</summary>
     public RemoteRunOptions Remote { get; } = new();
 
+    /// <summary>The cluster flags, read with the others.</summary>
+    public ClusterRunOptions Cluster { get; } = new();
+
     public void AddTo(Command command)
     {
         foreach (var option in new Option[] { TorrentDir, DownloadDir, StateDir, Tracker, TrackerPort, NoTracker, ListenPort, Host, Json, ExitOnEof, ExitWhenComplete, LogLevel, Config })
@@ -49,6 +52,7 @@ internal sealed class RunOptions
         }
 
         Remote.AddTo(command);
+        Cluster.AddTo(command);
     }
 
     /// <summary>
@@ -73,6 +77,7 @@ internal sealed class RunOptions
         Apply(result, ExitWhenComplete, v => settings.ExitWhenComplete = v);
         Apply(result, LogLevel, v => settings.LogLevel = v);
         Remote.Apply(result, settings);
+        Cluster.Apply(result, settings);
         return (settings, configuration);
     }
 

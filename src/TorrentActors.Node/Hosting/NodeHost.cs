@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using TorrentActors.Actors;
+using TorrentActors.Actors.Cluster;
 using TorrentActors.Actors.Registry;
 using TorrentActors.Actors.Remote;
 using TorrentActors.Contracts.Remote;
@@ -63,9 +64,16 @@ internal static class NodeHost
             builder.Services.AddSingleton(remote);
         }
 
+        ClusterMembership? cluster = null;
+        if (settings.Cluster.Enabled)
+        {
+            cluster = new ClusterMembership(settings.Cluster, settings.Cluster.NodeName ?? NodeNameOf(state), state.DatabasePath);
+            builder.Services.AddSingleton(cluster);
+        }
+
         builder.Services.AddAkka(RemoteProtocol.SystemName, akka =>
         {
-            akka.AddNodeActors(settings.LogLevel, state.DatabasePath);
+            akka.AddNodeActors(settings.LogLevel, state.DatabasePath, cluster);
             if (remote is not null)
             {
                 akka.AddRemoteGateway().WithTorrentRemoting(remote);
@@ -76,6 +84,19 @@ internal static class NodeHost
             var host = builder.Build();
             host.Services.GetRequiredService<StateFolder>();
             return host;
+        }
+        catch
+        {
+            state.Dispose();
+            throw;
+        }
+    }
+
+    private static string NodeNameOf(StateFolder state)
+    {
+        try
+        {
+            return state.NodeName();
         }
         catch
         {

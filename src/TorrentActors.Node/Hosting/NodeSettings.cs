@@ -2,7 +2,9 @@ using System.Net;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using TorrentActors.Actors;
+using TorrentActors.Actors.Cluster;
 using TorrentActors.Actors.Remote;
+using TorrentActors.Contracts.Remote;
 using TorrentActors.Engine.Client;
 using TorrentActors.Tracker;
 
@@ -78,6 +80,9 @@ public sealed class NodeSettings
     /// <summary>Where remote control listens, its frame limit and TLS (section <c>Remote</c>).</summary>
     public RemoteSettings Remote { get; set; } = new();
 
+    /// <summary>Cluster membership (section <c>Cluster</c>): off unless <see cref="ClusterSettings.Enabled"/>.</summary>
+    public ClusterSettings Cluster { get; set; } = new();
+
     /// <summary>The default config file shipped beside the executable.</summary>
     public static string DefaultConfigPath => Path.Combine(AppContext.BaseDirectory, "config", "torrentactors.json");
 
@@ -141,6 +146,61 @@ public sealed class NodeSettings
 
         ValidateEngine();
         ValidateTracker();
+        ValidateCluster();
+    }
+
+    private void ValidateCluster()
+    {
+        var c = Cluster;
+        if (!c.Enabled)
+        {
+            return;
+        }
+
+        if (c.Replicas < 1)
+        {
+            throw new ArgumentException($"Cluster:Replicas {c.Replicas} must be at least 1");
+        }
+
+        if (c.NodeName is not null && !ClusterSettings.IsValidNodeName(c.NodeName))
+        {
+            throw new ArgumentException($"Cluster:NodeName '{c.NodeName}' must be 1 to 64 letters, digits, '-', '_' or '.'");
+        }
+
+        if (c.DownAfter < TimeSpan.FromSeconds(1) || c.AnswerTimeout < TimeSpan.FromMilliseconds(100)
+            || c.WriteTimeout < TimeSpan.FromMilliseconds(100) || c.ReadTimeout < TimeSpan.FromMilliseconds(100))
+        {
+            throw new ArgumentException("Cluster: DownAfter must be at least 1 second, AnswerTimeout, WriteTimeout and ReadTimeout at least 100 ms");
+        }
+
+        foreach (var seed in c.SeedNodes)
+        {
+            if (SeedNodeProblem(seed) is { } problem)
+            {
+                throw new ArgumentException($"Cluster:SeedNodes '{seed}' {problem}");
+            }
+        }
+    }
+
+    /// <summary>Why <paramref name="seed"/> is not the address of a node (<c>akka.tcp://torrentactors@HOST:PORT</c>), or null.</summary>
+    private static string? SeedNodeProblem(string seed)
+    {
+        if (!Uri.TryCreate(seed, UriKind.Absolute, out var uri) || uri.Scheme is not ("akka.tcp" or "akka.ssl.tcp"))
+        {
+            return "is not an akka.tcp:// address";
+        }
+
+        if (!string.Equals(uri.UserInfo, RemoteProtocol.SystemName, StringComparison.Ordinal))
+        {
+            return $"does not name the system {RemoteProtocol.SystemName} (akka.tcp://{RemoteProtocol.SystemName}@HOST:PORT)";
+        }
+
+        if (uri.IsDefaultPort || uri.Port is < 1 or > 65535 || uri.AbsolutePath is not ("" or "/") || uri.Host.Length == 0)
+        {
+            return "needs a host and a port (1-65535) and nothing after them";
+        }
+
+        return null;
     }
 
     private void ValidateEngine()

@@ -1,4 +1,6 @@
+using System.Security.Cryptography;
 using Microsoft.Data.Sqlite;
+using TorrentActors.Actors.Cluster;
 using TorrentActors.Actors.Registry;
 
 namespace TorrentActors.Node.Hosting;
@@ -15,6 +17,9 @@ public sealed class StateFolderException(string message, Exception? inner = null
 public sealed class StateFolder : IDisposable
 {
     public const string LockFileName = "lock";
+
+    /// <summary>The file that keeps the node's cluster name once generated, so it stays the same across restarts.</summary>
+    public const string NodeNameFileName = "node-name";
 
     private readonly FileStream _lock;
 
@@ -65,6 +70,32 @@ public sealed class StateFolder : IDisposable
     }
 
     public void Dispose() => _lock.Dispose();
+
+    /// <summary>
+    /// The node's name in a cluster, as kept in <c>node-name</c>; the first time (or when the file does not hold a valid
+    /// name) a new one is generated and written there. Throws <see cref="StateFolderException"/> when it cannot be written.
+    /// </summary>
+    public string NodeName()
+    {
+        var path = System.IO.Path.Combine(Directory, NodeNameFileName);
+        try
+        {
+            if (File.Exists(path) && File.ReadAllText(path).Trim() is var kept && ClusterSettings.IsValidNodeName(kept))
+            {
+                return kept;
+            }
+
+            var name = "node-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4));
+            var temporary = path + ".tmp";
+            File.WriteAllText(temporary, name + "\n");
+            File.Move(temporary, path, overwrite: true);
+            return name;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new StateFolderException($"cannot keep the node's name in {path}: {ex.Message}", ex);
+        }
+    }
 
     /// <summary>Reads an existing database without writing to it: it must open and pass SQLite's quick check.</summary>
     private static void CheckDatabase(string path)

@@ -1,0 +1,136 @@
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using TorrentActors.Actors.Cluster;
+
+namespace TorrentActors.Actors.Registry;
+
+/// <summary>
+/// This member's copy of the cluster's catalog, in the node's state database beside the registry: the table
+/// <c>cluster_catalog</c> (one row per torrent, its entry as JSON with its version) and <c>cluster_metainfo</c> (the
+/// .torrent bytes). Rows are written as changes arrive and read once at start, so one surviving member, or a restart
+/// of the whole cluster, brings the catalog back. A store without a database keeps nothing; a failed read or write is
+/// a warning, never a crash.
+/// </summary>
+public sealed partial class CatalogStore
+{
+    public static readonly CatalogStore None = new(null, null);
+
+    private readonly string? _connectionString;
+    private readonly ILogger _logger;
+    private readonly Lock _gate = new();
+    private bool _created;
+
+    public CatalogStore(string? databasePath, ILogger? logger)
+    {
+        _connectionString = databasePath is null ? null
+            : new SqliteConnectionStringBuilder { DataSource = databasePath, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false, DefaultTimeout = 5 }.ToString();
+        _logger = logger ?? NullLogger.Instance;
+    }
+
+    /// <summary>Every stored entry; a row that does not read as an entry is skipped with a warning.</summary>
+    public IReadOnlyList<CatalogEntry> LoadEntries() => Run("reading the catalog", command =>
+    {
+        command.CommandText = "SELECT infohash, entry FROM cluster_catalog";
+        var entries = new List<CatalogEntry>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            var hash = reader.GetString(0);
+            try
+            {
+                if (JsonSerializer.Deserialize<CatalogEntry>(reader.GetString(1), ClusterSerializer.Options) is { } entry
+                    && string.Equals(entry.InfoHash, hash, StringComparison.Ordinal))
+                {
+                    entries.Add(entry);
+                    continue;
+                }
+            }
+            catch (JsonException ex)
+            {
+                Log.Failed(_logger, "reading", hash, ex.Message);
+                continue;
+            }
+
+            Log.Failed(_logger, "reading", hash, "the row does not hold that torrent's entry");
+        }
+
+        return entries;
+    }) ?? [];
+
+    /// <summary>Every stored metainfo.</summary>
+    public IReadOnlyList<TorrentMetainfo> LoadMetainfo() => Run("reading the metainfo", command =>
+    {
+        command.CommandText = "SELECT infohash, data FROM cluster_metainfo";
+        var found = new List<TorrentMetainfo>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            found.Add(new TorrentMetainfo(reader.GetString(0), (byte[])reader.GetValue(1)));
+        }
+
+        return found;
+    }) ?? [];
+
+    /// <summary>Keeps <paramref name="entry"/> unless the stored one is as new or newer; true when written.</summary>
+    public bool SaveEntry(CatalogEntry entry) => Run("writing " + entry.InfoHash, command =>
+    {
+        command.CommandText =
+            "INSERT INTO cluster_catalog (infohash, version, entry) VALUES ($hash, $version, $entry) " +
+            "ON CONFLICT(infohash) DO UPDATE SET version = excluded.version, entry = excluded.entry WHERE excluded.version > cluster_catalog.version";
+        command.Parameters.AddWithValue("$hash", entry.InfoHash);
+        command.Parameters.AddWithValue("$version", entry.Version);
+        command.Parameters.AddWithValue("$entry", JsonSerializer.Serialize(entry, ClusterSerializer.Options));
+        return command.ExecuteNonQuery() > 0;
+    });
+
+    public bool SaveMetainfo(TorrentMetainfo metainfo) => Run("writing the metainfo of " + metainfo.InfoHash, command =>
+    {
+        command.CommandText = "INSERT INTO cluster_metainfo (infohash, data) VALUES ($hash, $data) ON CONFLICT(infohash) DO NOTHING";
+        command.Parameters.AddWithValue("$hash", metainfo.InfoHash);
+        command.Parameters.AddWithValue("$data", metainfo.Bytes);
+        command.ExecuteNonQuery();
+        return true;
+    });
+
+    private T? Run<T>(string what, Func<SqliteCommand, T> action)
+    {
+        if (_connectionString is null)
+        {
+            return default;
+        }
+
+        try
+        {
+            lock (_gate)
+            {
+                using var connection = new SqliteConnection(_connectionString);
+                connection.Open();
+                if (!_created)
+                {
+                    using var create = connection.CreateCommand();
+                    create.CommandText =
+                        "CREATE TABLE IF NOT EXISTS cluster_catalog (infohash TEXT PRIMARY KEY, version INTEGER NOT NULL, entry TEXT NOT NULL);" +
+                        "CREATE TABLE IF NOT EXISTS cluster_metainfo (infohash TEXT PRIMARY KEY, data BLOB NOT NULL)";
+                    create.ExecuteNonQuery();
+                    _created = true;
+                }
+
+                using var command = connection.CreateCommand();
+                return action(command);
+            }
+        }
+        catch (Exception e) when (e is SqliteException or IOException or InvalidOperationException or InvalidCastException)
+        {
+            Log.Failed(_logger, what, "-", e.Message);
+            return default;
+        }
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(310, LogLevel.Warning, "Cluster catalog store: {What} ({InfoHash}) failed: {Reason}")]
+        public static partial void Failed(ILogger logger, string what, string infoHash, string reason);
+    }
+}

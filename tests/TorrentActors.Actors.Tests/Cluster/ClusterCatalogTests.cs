@@ -1,0 +1,100 @@
+using TorrentActors.Actors.Cluster;
+using TorrentActors.Actors.Registry;
+using TorrentActors.Actors.Tests.Support;
+using Xunit;
+
+namespace TorrentActors.Actors.Tests.Cluster;
+
+/// <summary>Several cluster members in one process, each its own actor system on 127.0.0.1 port 0 with strict serialization.</summary>
+public sealed class ClusterCatalogTests
+{
+    private static readonly TimeSpan Formed = TimeSpan.FromSeconds(30);
+    private static readonly TimeSpan Line = TimeSpan.FromSeconds(20);
+
+    private static string WriteTorrent(ClusterTestNode node, string name)
+    {
+        var torrent = TestTorrents.Make(name, salt: name);
+        File.WriteAllBytes(Path.Combine(node.Root, "torrents", name + ".torrent"), torrent.EncodedBytes.ToArray());
+        return name + ".torrent";
+    }
+
+    [Fact]
+    public async Task The_catalog_written_on_one_member_reaches_the_others_and_its_IDs_continue_after_the_keepers_node_leaves()
+    {
+        using var temp = new TempFolder("ta-cluster-");
+        await using var n1 = await ClusterTestNode.StartAsync(Path.Combine(temp.Path, "n1"), "n1");
+        await using var n2 = await ClusterTestNode.StartAsync(Path.Combine(temp.Path, "n2"), "n2", n1.Address);
+        await using var n3 = await ClusterTestNode.StartAsync(Path.Combine(temp.Path, "n3"), "n3", n1.Address);
+        await n3.WaitForMembersUpAsync(3, Formed);
+
+        await File.WriteAllBytesAsync(Path.Combine(n1.Root, "data", "a.bin"), new byte[50_000]);
+        await n1.SendAsync("file:a.bin");
+        Assert.Equal("1:a.bin:-1", await n1.Stdout.WaitForAsync(line => line.StartsWith("1:", StringComparison.Ordinal), Line));
+        await n3.SendAsync("torrent:" + WriteTorrent(n3, "b.bin"));
+        Assert.Equal("2:b.bin:-1", await n3.Stdout.NextAsync(Line));
+
+        var seen = await n2.WaitForCatalogAsync(catalog => catalog.Count == 2, Line);
+        var a = seen.Values.Single(e => e.Name == "a.bin");
+        var b = seen.Values.Single(e => e.Name == "b.bin");
+        Assert.Equal((1, "n1", "n1", ReplicaGoal.Running), (a.Id, a.AddedBy, a.SeededInPlaceBy, a.Goal));
+        Assert.Equal((2, "n3", (string?)null, 2), (b.Id, b.AddedBy, b.SeededInPlaceBy, b.Replicas));
+
+        // n1, the oldest, holds the keeper; it leaves and the keeper moves on, knowing the IDs given so far.
+        await n1.StopAsync();
+        await n2.WaitForMembersUpAsync(2, Formed);
+        await n2.SendAsync("torrent:" + WriteTorrent(n2, "c.bin"));
+        Assert.Equal("3:c.bin:-1", await n2.Stdout.NextAsync(TimeSpan.FromSeconds(30)));
+        await n3.SendAsync("stop:1");
+        var after = await n3.WaitForCatalogAsync(catalog => catalog.Count == 3 && catalog.Values.Any(e => e is { Id: 1, Goal: ReplicaGoal.Stopped }), Line);
+        Assert.Equal([1, 2, 3], after.Values.Select(e => e.Id).Order());
+        Assert.False(n3.Stdout.TryRead(out var extra), $"n3 printed {extra}");
+    }
+
+    [Fact]
+    public async Task An_old_copy_of_the_catalog_does_not_bring_back_a_removed_torrent_and_a_restarted_cluster_recovers_the_catalog()
+    {
+        using var temp = new TempFolder("ta-cluster-");
+        var root1 = Path.Combine(temp.Path, "n1");
+        var root2 = Path.Combine(temp.Path, "n2");
+        var n1 = await ClusterTestNode.StartAsync(root1, "n1");
+        try
+        {
+            await using (var n2 = await ClusterTestNode.StartAsync(root2, "n2", n1.Address))
+            {
+                await n2.WaitForMembersUpAsync(2, Formed);
+                await n2.SendAsync("torrent:" + WriteTorrent(n2, "a.bin"));
+                Assert.Equal("1:a.bin:-1", await n2.Stdout.NextAsync(Line));
+                await n2.WaitForCatalogAsync(catalog => catalog.Count == 1, Line);
+            }
+
+            // n2 is gone with its copy (a.bin running); meanwhile the torrent is removed.
+            await n1.WaitForMembersUpAsync(1, Formed);
+            await n1.SendAsync("remove:1");
+            await n1.WaitForCatalogAsync(catalog => catalog.Values.Single().Goal == ReplicaGoal.Removed, Line);
+
+            await using (var back = await ClusterTestNode.StartAsync(root2, "n2", n1.Address))
+            {
+                await back.WaitForMembersUpAsync(2, Formed);
+                var seen = await back.WaitForCatalogAsync(catalog => catalog.Count == 1 && catalog.Values.Single().Goal == ReplicaGoal.Removed, Line);
+                Assert.Equal(1, seen.Values.Single().Id);
+
+                // Give the returning copy every chance to spread: gossip runs each second.
+                await Task.Delay(TimeSpan.FromSeconds(3));
+                Assert.Equal(ReplicaGoal.Removed, (await n1.WaitForCatalogAsync(c => c.Count == 1, Line)).Values.Single().Goal);
+                Assert.Equal(ReplicaGoal.Removed, (await back.WaitForCatalogAsync(c => c.Count == 1, Line)).Values.Single().Goal);
+                await ClusterTestNode.WaitUntilAsync(() => new CatalogStore(back.DatabasePath, null).LoadEntries().SingleOrDefault()?.Goal == ReplicaGoal.Removed, Line);
+            }
+        }
+        finally
+        {
+            await n1.StopAsync();
+        }
+
+        // The whole cluster stopped; one member started alone brings the catalog back from its state database.
+        await using var again = await ClusterTestNode.StartAsync(root1, "n1");
+        var recovered = await again.WaitForCatalogAsync(catalog => catalog.Count == 1, Line);
+        Assert.Equal((1, ReplicaGoal.Removed), (recovered.Values.Single().Id, recovered.Values.Single().Goal));
+        await again.SendAsync("torrent:" + WriteTorrent(again, "b.bin"));
+        Assert.Equal("2:b.bin:-1", await again.Stdout.NextAsync(Line));
+    }
+}
