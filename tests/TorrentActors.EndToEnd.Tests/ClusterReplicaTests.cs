@@ -55,8 +55,12 @@ public sealed class ClusterReplicaTests(ITestOutputHelper output)
         return null;
     }
 
-    private static int CompleteCopies(JsonElement status) =>
-        status.GetProperty("replicas").GetProperty("copies").EnumerateArray().Count(c => c.GetProperty("complete").GetBoolean());
+    private static int CompleteCopies(JsonElement status, string? except = null) =>
+        status.GetProperty("replicas").GetProperty("copies").EnumerateArray()
+            .Count(c => c.GetProperty("complete").GetBoolean() && c.GetProperty("node").GetString() != except);
+
+    private static bool Lists(JsonElement status, string node) =>
+        status.GetProperty("replicas").GetProperty("copies").EnumerateArray().Any(c => c.GetProperty("node").GetString() == node);
 
     private static async Task WaitAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, params Member[] members)
     {
@@ -117,7 +121,9 @@ public sealed class ClusterReplicaTests(ITestOutputHelper output)
         one.Process.Signal(9);
         var killed = DateTime.UtcNow;
         await WaitAsync(
-            async () => await StatusOfAsync(other, id) is { } status && CompleteCopies(status) >= 2 && await StatusOfAsync(holder, id) is { } seen && CompleteCopies(seen) >= 2,
+            async () => await StatusOfAsync(other, id) is { } status && !Lists(status, "n1") && CompleteCopies(status) >= 2
+                && status.GetProperty("replicas").GetProperty("atTarget").GetBoolean()
+                && await StatusOfAsync(holder, id) is { } seen && !Lists(seen, "n1") && CompleteCopies(seen) >= 2,
             TimeSpan.FromSeconds(60),
             "healed to two complete copies",
             two,

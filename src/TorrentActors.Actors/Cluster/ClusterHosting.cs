@@ -76,6 +76,7 @@ public static class ClusterHosting
             {
                 var intake = ClusterIntakeActor.Props(membership, registry.Get<CatalogKeeper>(), registry.Get<PatronsActor>(), registry.Get<StdoutActor>());
                 registry.Register<TorrentIntake>(system.ActorOf(intake, "intake"));
-            });
+            })
+            .AddReplicaActor(membership.NodeName);
     }
 }

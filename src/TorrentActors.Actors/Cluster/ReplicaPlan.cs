@@ -161,7 +161,9 @@ public static class ReplicaPlan
             var holder = view.Holders.Contains(self);
             if (copy is null)
             {
-                if (holder && entry.Goal == ReplicaGoal.Running)
+                // The node that seeds the user's file in place is handed it by the command that made it: it never
+                // downloads a copy of its own torrent (the catalog entry may arrive here before that command's seed).
+                if (holder && entry.Goal == ReplicaGoal.Running && entry.SeededInPlaceBy != self)
                 {
                     actions.Add(new ReplicaAction.Fetch(entry));
                 }

@@ -54,6 +54,15 @@ public class ReplicaPlanTests
     }
 
     [Fact]
+    public void The_node_that_seeds_the_users_file_never_downloads_a_copy_of_its_own_torrent()
+    {
+        var entry = Entry(origin: "node-b");
+
+        Assert.Contains("node-b", ReplicaPlan.Holders(entry, Three));
+        Assert.Empty(Decide("node-b", entry, Three, []));
+    }
+
+    [Fact]
     public void A_stopped_torrent_is_not_fetched_by_a_new_holder_and_running_copies_stop()
     {
         var entry = Entry(ReplicaGoal.Stopped);
