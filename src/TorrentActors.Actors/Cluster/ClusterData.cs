@@ -46,9 +46,10 @@ public sealed record Holding(int Percent, bool Complete, bool OwnData);
 
 /// <summary>
 /// What one node holds and where its peers reach it, as it publishes it in <see cref="ClusterKeys.Holdings"/> (keyed by
-/// node name). Only the node itself writes its entry.
+/// node name). Only the node itself writes its entry. <paramref name="Draining"/>: the node is leaving and hands its
+/// torrents off; placement leaves it out while its copies still count.
 /// </summary>
-public sealed record MemberHoldings(string Node, string PeerHost, int PeerPort, ImmutableSortedDictionary<string, Holding> Torrents)
+public sealed record MemberHoldings(string Node, string PeerHost, int PeerPort, ImmutableSortedDictionary<string, Holding> Torrents, bool Draining = false)
     : IClusterMessage;
 
 /// <summary>The distributed-data keys of the cluster.</summary>
@@ -63,6 +64,9 @@ public static class ClusterKeys
     /// <summary>The .torrent bytes of one torrent, a key of its own so the catalog stays small.</summary>
     public static LWWRegisterKey<TorrentMetainfo> Metainfo(string infoHashHex) => new("metainfo-" + infoHashHex.ToLowerInvariant());
 
-    /// <summary>The cluster role that carries a member's node name (stable across restarts, kept in its state folder).</summary>
-    public const string NodeRolePrefix = "node:";
+    /// <summary>
+    /// The cluster role that carries a member's node name (stable across restarts, kept in its state folder). Roles go into
+    /// HOCON unquoted, so the prefix (and a node name) keeps to letters, digits, <c>-</c> and <c>_</c>.
+    /// </summary>
+    public const string NodeRolePrefix = "node-";
 }

@@ -74,7 +74,8 @@ public static class ClusterHosting
             {
                 var intake = ClusterIntakeActor.Props(membership, registry.Get<CatalogKeeper>(), registry.Get<PatronsActor>(), registry.Get<StdoutActor>());
                 registry.Register<TorrentIntake>(system.ActorOf(intake, "intake"));
-            });
+            })
+            .AddReplicaActor(membership.NodeName);
     }
 
     /// <summary>The member's copy of the catalog in its state database; its warnings go to the actor system's log.</summary>

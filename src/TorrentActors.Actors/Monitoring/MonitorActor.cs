@@ -1,3 +1,5 @@
+using System.Collections.Immutable;
+using TorrentActors.Actors.Cluster;
 using Akka.Actor;
 using Akka.Hosting;
 using TorrentActors.Actors.Lifetime;
@@ -16,6 +18,7 @@ public sealed class MonitorActor : ReceiveActor
 {
     private MonitorState _state = MonitorState.Empty;
     private bool _complete;
+    private ImmutableArray<ReplicaView> _cluster = [];
 
     public MonitorActor(IActorRef stdout, IActorRef lifetime)
     {
@@ -36,9 +39,10 @@ public sealed class MonitorActor : ReceiveActor
             NotifyIfComplete(lifetime);
         });
         Receive<NodeOutputs.Error>(error => stdout.Tell(error));
+        Receive<ClusterStatus>(status => _cluster = status.Views);
         Receive<InstructionCommands.ReportStatus>(_ =>
         {
-            foreach (var torrent in _state.Torrents.Values)
+            foreach (var torrent in MonitorState.WithReplicas(_state, _cluster))
             {
                 stdout.Tell(torrent);
             }

@@ -1,3 +1,5 @@
+using TorrentActors.Actors.Cluster;
+using TorrentActors.Engine.Metainfo;
 using System.Collections.Immutable;
 using TorrentActors.Contracts;
 using TorrentActors.Contracts.Output;
@@ -68,4 +70,42 @@ public sealed record MonitorState(ImmutableSortedDictionary<TorrentId, NodeOutpu
         report.Status.UploadRate,
         report.Status.PeerCount,
         report.Status.TrackerError);
+
+    /// <summary>
+    /// The <c>status</c> lines: every torrent this node has, and in a cluster every torrent of the catalog, each with
+    /// its replicas (a torrent held elsewhere shows its best copy's percentage), in ID order.
+    /// </summary>
+    public static IEnumerable<NodeOutputs.Progress> WithReplicas(MonitorState state, ImmutableArray<ReplicaView> cluster)
+    {
+        if (cluster.IsDefaultOrEmpty)
+        {
+            return state.Torrents.Values;
+        }
+
+        var lines = new SortedDictionary<int, NodeOutputs.Progress>();
+        foreach (var torrent in state.Torrents.Values)
+        {
+            lines[torrent.Id.Value] = torrent;
+        }
+
+        foreach (var view in cluster)
+        {
+            var held = lines.TryGetValue(view.Entry.Id, out var local);
+            var copies = view.Copies
+                .Select(c => new NodeOutputs.ReplicaCopy(c.Key, c.Value.Percent, c.Value.Complete, view.Holders.Contains(c.Key)))
+                .ToImmutableArray();
+            var summary = new NodeOutputs.ReplicaSummary(view.Target, view.AtTarget, held, copies);
+            if (held)
+            {
+                lines[view.Entry.Id] = local! with { Replicas = summary };
+            }
+            else if (InfoHash.TryParseHex(view.Entry.InfoHash, out var hash))
+            {
+                var best = copies.IsEmpty ? -1 : copies.Max(c => c.Percent);
+                lines[view.Entry.Id] = new NodeOutputs.Progress(new TorrentId(view.Entry.Id), view.Entry.Name, best, hash, TorrentState.Stopped, 0, 0, 0, null, summary);
+            }
+        }
+
+        return lines.Values;
+    }
 }

@@ -6,6 +6,7 @@ using TorrentActors.Contracts.Instructions;
 using TorrentActors.Contracts.Output;
 using TorrentActors.Contracts.Torrents;
 using TorrentActors.Engine.Client;
+using TorrentActors.Engine.Metainfo;
 using TorrentActors.Engine.Storage;
 
 namespace TorrentActors.Actors.Patrons;
@@ -60,6 +61,11 @@ public sealed class PatronActor : ReceiveActor, IWithTimers
         {
             _finished = true;
             _resume.Delete(_open.Torrent.InfoHash);
+            if (_open.ClusterCopy)
+            {
+                DeleteClusterCopy();
+            }
+
             Context.Stop(Self);
         });
         Receive<PatronMessages.SaveResume>(_ => SaveResume(force: false));
@@ -220,6 +226,44 @@ public sealed class PatronActor : ReceiveActor, IWithTimers
 
         _resume.Save(_open.Torrent.InfoHash, data.Encode());
         _savedVerified = verified;
+    }
+
+    /// <summary>
+    /// A copy downloaded for the cluster is deleted when the node no longer holds it: its files (each path resolved as the
+    /// storage does, so nothing outside the data folder is touched), then the folders the torrent made, if empty.
+    /// </summary>
+    private void DeleteClusterCopy()
+    {
+        var root = Path.GetFullPath(_open.DataDirectory);
+        var deleted = 0;
+        foreach (var file in _open.Torrent.Files)
+        {
+            try
+            {
+                var path = TorrentPaths.Resolve(root, file.PathComponents);
+                if (File.Exists(path))
+                {
+                    File.Delete(path);
+                    deleted++;
+                }
+
+                for (var folder = Path.GetDirectoryName(path); folder is not null && folder.Length > root.Length && folder.StartsWith(root, StringComparison.Ordinal); folder = Path.GetDirectoryName(folder))
+                {
+                    if (!Directory.Exists(folder) || Directory.EnumerateFileSystemEntries(folder).Any())
+                    {
+                        break;
+                    }
+
+                    Directory.Delete(folder);
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or MetainfoException)
+            {
+                _log.Warning(ex, "Deleting the cluster copy of torrent {0} ({1}) left {2}: {3}", _id, _open.Torrent.Name, file.RelativePath, ex.Message);
+            }
+        }
+
+        _log.Info("Deleted the cluster copy of torrent {0} ({1}): {2} files under {3}", _id, _open.Torrent.Name, deleted, root);
     }
 
     private void Report(TorrentStatus status) =>

@@ -1,3 +1,4 @@
+using System.Collections.Immutable;
 using Akka.Actor;
 using Akka.Event;
 using Akka.Hosting;
@@ -27,6 +28,25 @@ public sealed record StopAllSessions
 }
 
 public sealed record AllSessionsStopped(int Count);
+
+/// <summary>Ask the patrons for the torrents of the registry; the reply is <see cref="CopiesListed"/>.</summary>
+public sealed record ListCopies
+{
+    public static readonly ListCopies Instance = new();
+
+    private ListCopies()
+    {
+    }
+}
+
+/// <summary>Every torrent of the registry, and the IDs whose removal is under way.</summary>
+public sealed record CopiesListed(ImmutableArray<RegistryEntry> Entries, ImmutableHashSet<int> Removing);
+
+/// <summary>
+/// The cluster no longer wants this node's copy (or the torrent itself): forget the torrent for good, as
+/// <c>remove:ID</c> does, and delete its data if it is a copy downloaded for the cluster (never the user's own file).
+/// </summary>
+public sealed record DropCopy(TorrentId Id, string Reason);
 
 /// <summary>
 /// Supervises one patron per torrent (named by infohash hex, each behind a back-off supervisor) and keeps the node's
@@ -103,6 +123,15 @@ public sealed class PatronsActor : ReceivePersistentActor
         Command<InstructionCommands.StopTorrent>(stop => Route(stop.Id, new RegistryCommands.Stop(stop.Id.Value), stdout, stop));
         Command<InstructionCommands.StartTorrent>(start => Route(start.Id, new RegistryCommands.Start(start.Id.Value), stdout, start));
         Command<InstructionCommands.RemoveTorrent>(remove => Route(remove.Id, new RegistryCommands.Remove(remove.Id.Value), stdout, remove));
+        Command<ListCopies>(_ => Sender.Tell(new CopiesListed(
+            [.. _registry.Entries.Values],
+            [.. _byHash.Values.Where(e => e.Removing).Select(e => e.Id.Value)])));
+        Command<DropCopy>(drop =>
+        {
+            _log.Info("Dropping torrent {0}: {1}", drop.Id, drop.Reason);
+            var remove = new InstructionCommands.RemoveTorrent($"cluster: {drop.Reason}", drop.Id, RequestId.None);
+            Route(drop.Id, new RegistryCommands.Remove(drop.Id.Value), _monitor, remove);
+        });
         Command<PatronMessages.PatronRunning>(running =>
         {
             if (_byHash.TryGetValue(running.InfoHash, out var entry))

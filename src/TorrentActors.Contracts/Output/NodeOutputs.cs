@@ -21,7 +21,18 @@ public static class NodeOutputs
         long DownloadRate,
         long UploadRate,
         int PeerCount,
-        string? TrackerError = null) : INodeOutput;
+        string? TrackerError = null,
+        ReplicaSummary? Replicas = null) : INodeOutput;
+
+    /// <summary>
+    /// In a cluster: how many complete copies the torrent should have (<paramref name="Target"/>), whether it has them,
+    /// whether this node holds a copy, and every member's copy. A torrent this node does not hold shows the best copy's
+    /// percentage.
+    /// </summary>
+    public sealed record ReplicaSummary(int Target, bool AtTarget, bool HeldHere, System.Collections.Immutable.ImmutableArray<ReplicaCopy> Copies);
+
+    /// <summary>One member's copy: <paramref name="Holder"/> when placement chose it.</summary>
+    public sealed record ReplicaCopy(string Node, int Percent, bool Complete, bool Holder);
 
     /// <summary><c>error: COMMAND: REASON</c>; <paramref name="Request"/> is the request the command came from (not printed).</summary>
     public sealed record Error(string Command, string Reason, RequestId Request) : INodeOutput;

@@ -37,13 +37,33 @@ public static class OutputFormat
                     writer.WriteString("name", p.Name);
                     writer.WriteNumber("percent", p.Percent);
                     writer.WriteString("infohash", p.InfoHash.ToHex());
-                    writer.WriteString("state", StateName(p.State));
+                    writer.WriteString("state", p.Replicas is { HeldHere: false } ? "elsewhere" : StateName(p.State));
                     writer.WriteNumber("downloadRate", p.DownloadRate);
                     writer.WriteNumber("uploadRate", p.UploadRate);
                     writer.WriteNumber("peers", p.PeerCount);
                     if (p.TrackerError is { } trackerError)
                     {
                         writer.WriteString("trackerError", trackerError);
+                    }
+
+                    if (p.Replicas is { } replicas)
+                    {
+                        writer.WriteStartObject("replicas");
+                        writer.WriteNumber("target", replicas.Target);
+                        writer.WriteBoolean("atTarget", replicas.AtTarget);
+                        writer.WriteStartArray("copies");
+                        foreach (var copy in replicas.Copies)
+                        {
+                            writer.WriteStartObject();
+                            writer.WriteString("node", copy.Node);
+                            writer.WriteNumber("percent", copy.Percent);
+                            writer.WriteBoolean("complete", copy.Complete);
+                            writer.WriteBoolean("holder", copy.Holder);
+                            writer.WriteEndObject();
+                        }
+
+                        writer.WriteEndArray();
+                        writer.WriteEndObject();
                     }
 
                     break;

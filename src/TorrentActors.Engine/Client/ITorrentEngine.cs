@@ -50,6 +50,9 @@ public interface ITorrentSession
     ResumeData? CaptureResumeData();
 
     Task ResumeAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Peers learned elsewhere (a tracker, the cluster): remembered and dialled while there is room.</summary>
+    void AddPeers(IEnumerable<IPEndPoint> endPoints);
 }
 
 /// <summary>

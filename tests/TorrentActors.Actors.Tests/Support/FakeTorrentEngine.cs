@@ -93,6 +93,10 @@ public sealed class FakeTorrentEngine : ITorrentEngine
 
         public Task ResumeAsync(CancellationToken cancellationToken = default) => Task.CompletedTask;
 
+        public void AddPeers(IEnumerable<System.Net.IPEndPoint> endPoints)
+        {
+        }
+
         public ResumeData? CaptureResumeData() => null;
     }
 }

@@ -50,7 +50,11 @@ public sealed class TestNode : IAsyncDisposable
     /// (which outlives the node, so another node can start on it).
     /// </summary>
     public static async Task<TestNode> StartAsync(
-        FakeTorrentEngine? engine = null, Func<NodeActorSettings, NodeActorSettings>? configure = null, TextReader? stdin = null, string? stateDatabasePath = null)
+        FakeTorrentEngine? engine = null,
+        Func<NodeActorSettings, NodeActorSettings>? configure = null,
+        TextReader? stdin = null,
+        string? stateDatabasePath = null,
+        Action<AkkaConfigurationBuilder, NodeActorSettings>? akka = null)
     {
         var folder = new TempFolder("ta-actors-");
         var root = folder.Path;
@@ -77,7 +81,11 @@ public sealed class TestNode : IAsyncDisposable
         builder.Services.Configure<Microsoft.Extensions.Logging.Console.ConsoleLoggerOptions>(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Services.AddSingleton<ITorrentEngine>(engine);
         builder.Services.AddNodeActorServices(settings, reader, stdout);
-        builder.Services.AddAkka(RemoteProtocol.SystemName, akka => akka.AddNodeActors(stateDatabasePath: stateDatabasePath));
+        builder.Services.AddAkka(RemoteProtocol.SystemName, configuration =>
+        {
+            configuration.AddNodeActors(stateDatabasePath: stateDatabasePath);
+            akka?.Invoke(configuration, settings);
+        });
         var host = builder.Build();
         await host.StartAsync();
         return new TestNode(host, folder, settings, engine, stdout, writer);

@@ -1,0 +1,135 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using TorrentActors.EndToEnd.Tests.Support;
+using Xunit;
+using Xunit.Abstractions;
+
+namespace TorrentActors.EndToEnd.Tests;
+
+/// <summary>
+/// Three real node processes on 127.0.0.1 form a cluster: a file seeded on one is held complete by two members, and when
+/// a holder is killed with SIGKILL the cluster heals back to two complete copies from the survivor.
+/// </summary>
+public sealed class ClusterReplicaTests(ITestOutputHelper output)
+{
+    private static readonly TimeSpan Start = TimeSpan.FromSeconds(60);
+
+    private sealed record Member(string Name, NodeProcess Process, string Downloads, int RemotePort);
+
+    private static Member StartMember(TempFolder temp, string name, int remotePort, int? seedPort)
+    {
+        var arguments = new List<string>
+        {
+            "--cluster", "--node-name", name, "--remote-port", remotePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--torrent-dir", temp.Combine(name, "torrents"), "--download-dir", temp.Combine(name, "downloads"), "--state-dir", temp.Combine(name, "state"),
+            "--no-tracker", "--listen-port", "0", "--json",
+        };
+        if (seedPort is { } seed)
+        {
+            arguments.AddRange(["--seed-node", $"akka.tcp://torrentactors@127.0.0.1:{seed}"]);
+        }
+
+        return new Member(name, NodeProcess.Start(temp.Folder(name), [.. arguments]), temp.Combine(name, "downloads"), remotePort);
+    }
+
+    /// <summary>Asks a member for <c>status</c> and returns its JSON object for the torrent with <paramref name="id"/>.</summary>
+    private static async Task<JsonElement?> StatusOfAsync(Member member, int id)
+    {
+        var before = member.Process.AllStdout.Count;
+        await member.Process.SendAsync("status");
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (DateTime.UtcNow < deadline)
+        {
+            foreach (var line in member.Process.AllStdout.Skip(before))
+            {
+                using var document = JsonDocument.Parse(line);
+                if (document.RootElement.TryGetProperty("id", out var found) && found.GetInt32() == id && document.RootElement.TryGetProperty("replicas", out _))
+                {
+                    return document.RootElement.Clone();
+                }
+            }
+
+            await Task.Delay(100);
+        }
+
+        return null;
+    }
+
+    private static int CompleteCopies(JsonElement status, string? except = null) =>
+        status.GetProperty("replicas").GetProperty("copies").EnumerateArray()
+            .Count(c => c.GetProperty("complete").GetBoolean() && c.GetProperty("node").GetString() != except);
+
+    private static bool Lists(JsonElement status, string node) =>
+        status.GetProperty("replicas").GetProperty("copies").EnumerateArray().Any(c => c.GetProperty("node").GetString() == node);
+
+    private static async Task WaitAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, params Member[] members)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"{what} not within {timeout.TotalSeconds} s\n" + string.Join("\n----\n", members.Select(m => m.Name + ":\n" + m.Process.Describe())));
+            }
+
+            await Task.Delay(500);
+        }
+    }
+
+    [Fact]
+    public async Task A_file_seeded_on_one_of_three_members_is_held_complete_by_two_and_heals_after_a_holder_is_killed()
+    {
+        using var temp = new TempFolder();
+        var data = temp.Combine("data.bin");
+        await using (var stream = File.Create(data))
+        {
+            var block = new byte[1 << 20];
+            for (var i = 0; i < 64; i++)
+            {
+                RandomNumberGenerator.Fill(block);
+                await stream.WriteAsync(block);
+            }
+        }
+
+        var expected = SHA256.HashData(await File.ReadAllBytesAsync(data));
+        var ports = Enumerable.Range(0, 3).Select(_ => FreePort.Tcp()).ToArray();
+        var one = StartMember(temp, "n1", ports[0], null);
+        await using var disposeOne = one.Process;
+        await one.Process.WaitForOutputAsync("torrentactors: peers on", Start);
+        var two = StartMember(temp, "n2", ports[1], ports[0]);
+        await using var disposeTwo = two.Process;
+        var three = StartMember(temp, "n3", ports[2], ports[0]);
+        await using var disposeThree = three.Process;
+        Member[] all = [one, two, three];
+        foreach (var name in new[] { "n1", "n2", "n3" })
+        {
+            await one.Process.WaitForOutputAsync($"Cluster member {name} at", Start);
+        }
+
+        var started = DateTime.UtcNow;
+        await one.Process.SendAsync("file:" + data);
+        var accepted = await one.Process.ReadUntilAsync(l => l.Contains("\"percent\":100", StringComparison.Ordinal), Start);
+        var id = JsonDocument.Parse(accepted[^1]).RootElement.GetProperty("id").GetInt32();
+
+        // Within 30 s two members hold it complete, and node 3 says so.
+        await WaitAsync(async () => await StatusOfAsync(three, id) is { } status && CompleteCopies(status) >= 2 && status.GetProperty("replicas").GetProperty("atTarget").GetBoolean(), TimeSpan.FromSeconds(30), "two complete copies", all);
+        output.WriteLine($"two complete copies {(DateTime.UtcNow - started).TotalSeconds:F1} s after file:");
+        var holder = new[] { two, three }.Single(m => File.Exists(Path.Combine(m.Downloads, "data.bin")) && SHA256.HashData(File.ReadAllBytes(Path.Combine(m.Downloads, "data.bin"))).SequenceEqual(expected));
+        var other = holder == two ? three : two;
+
+        // kill -9 the node that seeds the user's file: the survivor and the third member are back at two complete copies.
+        one.Process.Signal(9);
+        var killed = DateTime.UtcNow;
+        await WaitAsync(
+            async () => await StatusOfAsync(other, id) is { } status && !Lists(status, "n1") && CompleteCopies(status) >= 2
+                && status.GetProperty("replicas").GetProperty("atTarget").GetBoolean()
+                && await StatusOfAsync(holder, id) is { } seen && !Lists(seen, "n1") && CompleteCopies(seen) >= 2,
+            TimeSpan.FromSeconds(60),
+            "healed to two complete copies",
+            two,
+            three);
+        output.WriteLine($"healed {(DateTime.UtcNow - killed).TotalSeconds:F1} s after kill -9");
+        Assert.Equal(expected, SHA256.HashData(await File.ReadAllBytesAsync(Path.Combine(other.Downloads, "data.bin"))));
+        Assert.True(File.Exists(data));
+    }
+}
