@@ -5,7 +5,7 @@ using Akka.Cluster.Hosting.SBR;
 using Akka.DistributedData;
 using Akka.Hosting;
 using Microsoft.Extensions.Logging;
-using TorrentActors.Actors.Output;
+using TorrentActors.Actors.Monitoring;
 using TorrentActors.Actors.Patrons;
 using TorrentActors.Actors.Registry;
 
@@ -72,7 +72,7 @@ public static class ClusterHosting
                 createProxyToo: true)
             .WithActors((system, registry) =>
             {
-                var intake = ClusterIntakeActor.Props(membership, registry.Get<CatalogKeeper>(), registry.Get<PatronsActor>(), registry.Get<StdoutActor>());
+                var intake = ClusterIntakeActor.Props(membership, registry.Get<CatalogKeeper>(), registry.Get<PatronsActor>(), registry.Get<MonitorActor>());
                 registry.Register<TorrentIntake>(system.ActorOf(intake, "intake"));
             })
             .AddReplicaActor(membership.NodeName);

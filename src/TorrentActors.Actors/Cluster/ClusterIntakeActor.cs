@@ -1,6 +1,7 @@
 using System.Globalization;
 using Akka.Actor;
 using Akka.Event;
+using TorrentActors.Actors.Monitoring;
 using TorrentActors.Contracts;
 using TorrentActors.Contracts.Instructions;
 using TorrentActors.Contracts.Output;
@@ -20,7 +21,7 @@ public sealed class ClusterIntakeActor : ReceiveActor
 {
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    public ClusterIntakeActor(ClusterMembership membership, IActorRef keeper, IActorRef patrons, IActorRef stdout)
+    public ClusterIntakeActor(ClusterMembership membership, IActorRef keeper, IActorRef patrons, IActorRef monitor)
     {
         var settings = membership.Settings;
         var node = membership.NodeName;
@@ -52,10 +53,10 @@ public sealed class ClusterIntakeActor : ReceiveActor
             switch (answered.Reply)
             {
                 case CatalogReplies.Failed failed:
-                    stdout.Tell(new NodeOutputs.Error(answered.Command, failed.Reason, answered.Request));
+                    monitor.Tell(new NodeOutputs.Error(answered.Command, failed.Reason, answered.Request));
                     break;
                 case CatalogReplies.Succeeded { Entry: var entry } succeeded when answered.Asked is TorrentCommands.OpenTorrent open:
-                    Added(open, entry, succeeded.Created, node, patrons, stdout);
+                    Added(open, entry, succeeded.Created, node, patrons, monitor);
                     break;
                 case CatalogReplies.Succeeded { Entry: var entry }:
                     Context.System.EventStream.Publish(new TorrentEvents.CommandRouted(new TorrentId(entry.Id), answered.Command, answered.Request));
@@ -65,19 +66,19 @@ public sealed class ClusterIntakeActor : ReceiveActor
         Receive<Unanswered>(unanswered =>
         {
             _log.Warning("{0}: the catalog's keeper did not answer: {1}", unanswered.Command, unanswered.Reason);
-            stdout.Tell(new NodeOutputs.Error(unanswered.Command, noAnswer, unanswered.Request));
+            monitor.Tell(new NodeOutputs.Error(unanswered.Command, noAnswer, unanswered.Request));
         });
     }
 
-    public static Props Props(ClusterMembership membership, IActorRef keeper, IActorRef patrons, IActorRef stdout) =>
-        Akka.Actor.Props.Create(() => new ClusterIntakeActor(membership, keeper, patrons, stdout));
+    public static Props Props(ClusterMembership membership, IActorRef keeper, IActorRef patrons, IActorRef monitor) =>
+        Akka.Actor.Props.Create(() => new ClusterIntakeActor(membership, keeper, patrons, monitor));
 
     /// <summary>
     /// The catalog holds the torrent as <paramref name="entry"/>. The user's file made here is seeded in place under the
     /// catalog's ID unless this node seeds it already (the same file given again); the patrons print its first line. Any
     /// other outcome is answered here: one <c>ID:NAME:-1</c> line, and the gateway told.
     /// </summary>
-    private void Added(TorrentCommands.OpenTorrent open, CatalogEntry entry, bool created, string node, IActorRef patrons, IActorRef stdout)
+    private void Added(TorrentCommands.OpenTorrent open, CatalogEntry entry, bool created, string node, IActorRef patrons, IActorRef monitor)
     {
         var id = new TorrentId(entry.Id);
         if (open.SeededInPlace && (created || !string.Equals(entry.SeededInPlaceBy, node, StringComparison.Ordinal)))
@@ -88,7 +89,7 @@ public sealed class ClusterIntakeActor : ReceiveActor
         }
 
         _log.Info("Torrent {0} ({1}) is in the catalog{2}", entry.Id, entry.Name, created ? "" : " already");
-        stdout.Tell(new NodeOutputs.Progress(id, entry.Name, -1, open.Torrent.InfoHash, TorrentState.Stopped, 0, 0, 0));
+        monitor.Tell(new FirstLine(new NodeOutputs.Progress(id, entry.Name, -1, open.Torrent.InfoHash, TorrentState.Stopped, 0, 0, 0), Again: !created));
         Context.System.EventStream.Publish(new TorrentAccepted(id, open.Command, entry.Name, open.Torrent.InfoHash, open.Request));
     }
 
