@@ -66,6 +66,8 @@ public class FullDiskTests
             Assert.Equal(File.ReadAllBytes(seeded), File.ReadAllBytes(Path.Combine(output, "seeded.bin")));
             Assert.False(full.HasExited);
 
+            // The journal was started again after its back-off and read the last good state back.
+            await full.WaitUntilAsync(() => full.Stderr.Contains("The torrent registry can be written again", StringComparison.Ordinal), Wait, "the journal back");
             full.Terminate();
             Assert.Equal(0, await full.WaitForExitAsync(Wait));
             Assert.True(Protocol.IsClean(full.AllStdout));
