@@ -3,7 +3,6 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.Hosting;
 using Akka.Pattern;
-using Akka.Persistence;
 using TorrentActors.Actors.Registry;
 using TorrentActors.Actors.Monitoring;
 using TorrentActors.Actors.Output;
@@ -50,14 +49,18 @@ public sealed record DropCopy(TorrentId Id, string Reason);
 
 /// <summary>
 /// Supervises one patron per torrent (named by infohash hex, each behind a back-off supervisor) and keeps the node's
-/// torrent registry: an event-sourced persistent actor whose events (added, stopped, started, removed) are written to
-/// the journal before the patrons act on them, so what the node answered survives a crash. The decisions are
-/// <see cref="RegistryState.Decide"/> and <see cref="RegistryState.Apply"/>; this actor persists, routes and
-/// supervises. After recovery every registered torrent gets its patron back under its ID, running or stopped.
+/// torrent registry. The registry is event-sourced: its events (added, stopped, started, removed) are written to the
+/// journal by the child <see cref="RegistryJournalActor"/> before the patrons act on them, so what the node answered
+/// survives a crash, and one command is written at a time (the next ones wait, as with Akka.Persistence's
+/// <c>Persist</c>). The decisions are <see cref="RegistryState.Decide"/> and <see cref="RegistryState.Apply"/>; this
+/// actor routes and supervises. Once the journal is read every registered torrent gets its patron back under its ID,
+/// running or stopped. A write that fails (a full disk) fails its command with an error and nothing else: the journal
+/// child is restarted after a back-off, the torrents keep running, and commands that must write are refused until the
+/// journal is back.
 /// </summary>
-public sealed class PatronsActor : ReceivePersistentActor
+public sealed class PatronsActor : ReceiveActor, IWithUnboundedStash
 {
-    public const string RegistryPersistenceId = "torrent-registry";
+    public const string JournalName = "registry";
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly Dictionary<InfoHash, Entry> _byHash = [];
@@ -65,81 +68,74 @@ public sealed class PatronsActor : ReceivePersistentActor
     private readonly NodeActorSettings _settings;
     private readonly ITorrentEngine _engine;
     private readonly IActorRef _monitor;
+    private readonly IActorRef _stdout;
     private readonly ResumeStore _resume;
+    private IActorRef _journal = ActorRefs.Nobody;
     private RegistryState _registry = RegistryState.Empty;
+    private bool _restored;
+    private string? _journalDown;
+    private PendingWrite? _pending;
+    private long _lastTag;
 
     public PatronsActor(NodeActorSettings settings, ITorrentEngine engine, IActorRef monitor, IActorRef stdout, ResumeStore? resume = null)
     {
         _settings = settings;
         _engine = engine;
         _monitor = monitor;
+        _stdout = stdout;
         _resume = resume ?? ResumeStore.None;
 
-        Recover<SnapshotOffer>(offer =>
+        Receive<RegistryJournal.Recovered>(OnRecovered);
+        Receive<RegistryJournal.Unreadable>(unreadable =>
         {
-            if (offer.Snapshot is RegistrySnapshot snapshot)
-            {
-                _registry = RegistryState.FromSnapshot(snapshot);
-            }
+            Context.Stop(_journal);
+            Context.System.EventStream.Publish(new RegistryUnreadable(_settings.StateDatabasePath, unreadable.Reason));
         });
-        Recover<RegistryEvents.IRegistryEvent>(e => _registry = RegistryState.Apply(_registry, e));
-        Recover<RecoveryCompleted>(_ => Restore());
-
-        Command<TorrentCommands.OpenTorrent>(open =>
+        Receive<RegistryJournal.Written>(written =>
         {
-            if (_byHash.TryGetValue(open.Torrent.InfoHash, out var existing) && existing.Removing)
+            if (_pending is { } pending && pending.Tag == written.Tag)
             {
-                monitor.Tell(new NodeOutputs.Error(open.Command, $"still being removed (was {existing.Id.Value}); try again", open.Request));
-                return;
-            }
-
-            var add = new RegistryCommands.Add(
-                open.Torrent.Name,
-                open.Torrent.InfoHash.ToHex(),
-                [.. open.Torrent.EncodedBytes.Span],
-                open.DataDirectory,
-                open.SeededInPlace,
-                open.Command,
-                open.AssignedId?.Value,
-                open.ClusterCopy);
-            var decision = RegistryState.Decide(_registry, add);
-            if (decision.Refusal is { } refusal)
-            {
-                monitor.Tell(new NodeOutputs.Error(open.Command, refusal, open.Request));
-                return;
-            }
-
-            PersistAll(decision.Events, e =>
-            {
-                Applied(e);
-                if (e is RegistryEvents.TorrentAdded added)
+                _pending = null;
+                foreach (var e in pending.Events)
                 {
-                    var id = new TorrentId(added.Id);
-                    Spawn(id, open, startSession: true);
-                    Context.System.EventStream.Publish(new TorrentAccepted(id, open.Command, open.Torrent.Name, open.Torrent.InfoHash, open.Request));
+                    _registry = RegistryState.Apply(_registry, e);
                 }
-            });
+
+                pending.Done();
+                Stash.UnstashAll();
+            }
         });
-        Command<InstructionCommands.StopTorrent>(stop => Route(stop.Id, new RegistryCommands.Stop(stop.Id.Value), stdout, stop));
-        Command<InstructionCommands.StartTorrent>(start => Route(start.Id, new RegistryCommands.Start(start.Id.Value), stdout, start));
-        Command<InstructionCommands.RemoveTorrent>(remove => Route(remove.Id, new RegistryCommands.Remove(remove.Id.Value), stdout, remove));
-        Command<ListCopies>(_ => Sender.Tell(new CopiesListed(
+        Receive<RegistryJournal.WriteFailed>(failed =>
+        {
+            _journalDown = failed.Reason;
+            if (_pending is { } pending && pending.Tag == failed.Tag)
+            {
+                _pending = null;
+                pending.Failed(failed.Reason);
+                Stash.UnstashAll();
+            }
+        });
+        Receive<TorrentCommands.OpenTorrent>(open => WhenWritable(() => Open(open)));
+        Receive<InstructionCommands.StopTorrent>(stop => WhenWritable(() => Route(stop.Id, new RegistryCommands.Stop(stop.Id.Value), stop)));
+        Receive<InstructionCommands.StartTorrent>(start => WhenWritable(() => Route(start.Id, new RegistryCommands.Start(start.Id.Value), start)));
+        Receive<InstructionCommands.RemoveTorrent>(remove => WhenWritable(() => Route(remove.Id, new RegistryCommands.Remove(remove.Id.Value), remove)));
+        Receive<ListCopies>(_ => Sender.Tell(new CopiesListed(
             [.. _registry.Entries.Values],
             [.. _byHash.Values.Where(e => e.Removing).Select(e => e.Id.Value)])));
-        Command<DropCopy>(drop =>
+        Receive<DropCopy>(drop => WhenWritable(() =>
         {
             _log.Info("Dropping torrent {0}: {1}", drop.Id, drop.Reason);
             var remove = new InstructionCommands.RemoveTorrent($"cluster: {drop.Reason}", drop.Id, RequestId.None);
-            Route(drop.Id, new RegistryCommands.Remove(drop.Id.Value), _monitor, remove);
-        });
-        Command<PatronMessages.PatronRunning>(running =>
+            Route(drop.Id, new RegistryCommands.Remove(drop.Id.Value), remove);
+        }));
+        Receive<PatronMessages.PatronRunning>(running =>
         {
             if (_byHash.TryGetValue(running.InfoHash, out var entry))
             {
                 entry.Failures = 0;
             }
         });
-        Command<PatronMessages.PatronFailed>(failed =>
+        Receive<PatronMessages.PatronFailed>(failed =>
         {
             if (!_byHash.TryGetValue(failed.InfoHash, out var entry))
             {
@@ -155,7 +151,7 @@ public sealed class PatronsActor : ReceivePersistentActor
                 Context.Stop(entry.Supervisor);
             }
         });
-        Command<Terminated>(terminated =>
+        Receive<Terminated>(terminated =>
         {
             var found = _byHash.FirstOrDefault(pair => pair.Value.Supervisor.Equals(terminated.ActorRef));
             if (found.Value is null)
@@ -169,11 +165,9 @@ public sealed class PatronsActor : ReceivePersistentActor
             Context.System.EventStream.Publish(new TorrentEvents.TorrentForgotten(found.Value.Id));
             _log.Info("Torrent {0} is gone", found.Value.Id);
         });
-        Command<PatronMessages.SessionRemoved>(_ => { });
-        Command<Status.Failure>(failure => _log.Warning(failure.Cause, "Removing a session failed"));
-        Command<SaveSnapshotSuccess>(saved => _log.Debug("Registry snapshot at event {0}", saved.Metadata.SequenceNr));
-        Command<SaveSnapshotFailure>(failed => _log.Warning(failed.Cause, "Saving a registry snapshot failed; the journal still holds every event"));
-        Command<StopAllSessions>(_ =>
+        Receive<PatronMessages.SessionRemoved>(_ => { });
+        Receive<Status.Failure>(failure => _log.Warning(failure.Cause, "Removing a session failed"));
+        Receive<StopAllSessions>(_ =>
         {
             var supervisors = _byHash.Values.Select(e => e.Supervisor).ToList();
             var timeout = settings.StopTimeout;
@@ -182,27 +176,117 @@ public sealed class PatronsActor : ReceivePersistentActor
         });
     }
 
-    public override string PersistenceId => RegistryPersistenceId;
+    public IStash Stash { get; set; } = null!;
 
     public static Props Props(NodeActorSettings settings, ITorrentEngine engine, IActorRef monitor, IActorRef stdout, ResumeStore? resume = null) =>
         Akka.Actor.Props.Create(() => new PatronsActor(settings, engine, monitor, stdout, resume));
 
-    protected override void OnRecoveryFailure(Exception reason, object? message = null)
+    /// <summary>The journal child behind a back-off supervisor that restarts it when it stops (after a failed write).</summary>
+    protected override void PreStart()
     {
-        _log.Error(
-            reason,
-            "The torrent registry in {0} cannot be read: {1}. Move the file away to start with an empty registry; the node does not overwrite it",
-            _settings.StateDatabasePath ?? "memory",
-            ErrorText.Describe(reason));
-        Context.System.EventStream.Publish(new RegistryUnreadable(_settings.StateDatabasePath, ErrorText.Describe(reason)));
-        base.OnRecoveryFailure(reason, message);
+        var options = Backoff.OnStop(RegistryJournalActor.Props(_settings, Self), "journal", _settings.RestartMinBackoff, _settings.RestartMaxBackoff, 0.2, -1);
+        _journal = Context.ActorOf(BackoffSupervisor.Props(options), JournalName);
     }
 
-    protected override void OnPersistFailure(Exception cause, object @event, long sequenceNr)
+    private void OnRecovered(RegistryJournal.Recovered recovered)
     {
-        _log.Error(cause, "Writing the torrent registry to {0} failed: {1}", _settings.StateDatabasePath ?? "memory", ErrorText.Describe(cause));
-        Context.System.EventStream.Publish(new RegistryUnreadable(_settings.StateDatabasePath, "writing failed: " + ErrorText.Describe(cause)));
-        base.OnPersistFailure(cause, @event, sequenceNr);
+        if (!_restored)
+        {
+            _restored = true;
+            _registry = recovered.State;
+            Restore();
+            Stash.UnstashAll();
+            return;
+        }
+
+        // Read again after a failed write: what failed was not written, so the journal holds what this actor holds.
+        // Should a write have reached the disk after all, its ID is never given again.
+        _registry = _registry with { NextId = Math.Max(_registry.NextId, recovered.State.NextId) };
+        if (_journalDown is { } reason)
+        {
+            _log.Info("The torrent registry can be written again (after: {0})", reason);
+        }
+
+        _journalDown = null;
+    }
+
+    /// <summary>
+    /// Runs a command that may write to the registry now, or stashes it while the journal is being read or another
+    /// command's events are being written.
+    /// </summary>
+    private void WhenWritable(Action run)
+    {
+        if (!_restored || _pending is not null)
+        {
+            Stash.Stash();
+            return;
+        }
+
+        run();
+    }
+
+    private void Open(TorrentCommands.OpenTorrent open)
+    {
+        if (_byHash.TryGetValue(open.Torrent.InfoHash, out var existing) && existing.Removing)
+        {
+            _monitor.Tell(new NodeOutputs.Error(open.Command, $"still being removed (was {existing.Id.Value}); try again", open.Request));
+            return;
+        }
+
+        var add = new RegistryCommands.Add(
+            open.Torrent.Name,
+            open.Torrent.InfoHash.ToHex(),
+            [.. open.Torrent.EncodedBytes.Span],
+            open.DataDirectory,
+            open.SeededInPlace,
+            open.Command,
+            open.AssignedId?.Value,
+            open.ClusterCopy);
+        var decision = RegistryState.Decide(_registry, add);
+        if (decision.Refusal is { } refusal)
+        {
+            _monitor.Tell(new NodeOutputs.Error(open.Command, refusal, open.Request));
+            return;
+        }
+
+        Write(
+            decision.Events,
+            open.Command,
+            open.Request,
+            () =>
+            {
+                foreach (var added in decision.Events.OfType<RegistryEvents.TorrentAdded>())
+                {
+                    var id = new TorrentId(added.Id);
+                    Spawn(id, open, startSession: true);
+                    Context.System.EventStream.Publish(new TorrentAccepted(id, open.Command, open.Torrent.Name, open.Torrent.InfoHash, open.Request));
+                }
+            });
+    }
+
+    /// <summary>
+    /// Hands <paramref name="events"/> to the journal and runs <paramref name="done"/> once they are written; if they
+    /// cannot be (now or while the journal is down after an earlier failure), the command gets an error and nothing
+    /// changes.
+    /// </summary>
+    private void Write(ImmutableArray<RegistryEvents.IRegistryEvent> events, string command, RequestId request, Action done)
+    {
+        if (events.IsEmpty)
+        {
+            done();
+            return;
+        }
+
+        var errors = _monitor;
+        void Refuse(string reason) => errors.Tell(new NodeOutputs.Error(command, $"the state could not be saved ({reason}); nothing was changed, try again later", request));
+        if (_journalDown is { } down)
+        {
+            Refuse(down);
+            return;
+        }
+
+        _pending = new PendingWrite(++_lastTag, events, done, Refuse);
+        _journal.Tell(new RegistryJournal.Write(_pending.Tag, events));
     }
 
     /// <summary>After recovery: a patron for every registered torrent, under its ID, started unless it was stopped.</summary>
@@ -223,20 +307,12 @@ public sealed class PatronsActor : ReceivePersistentActor
                 continue;
             }
 
-            // Resume data plugs in here: the data folder and whether the data is the user's own (seeded in place)
-            // come from the registry; until resume data exists, the engine checks the data again (DataVerified: false).
+            // The data folder, whether the data is the user's own (seeded in place) or a copy made for the cluster, and the
+            // ID come from the registry; the patron gives the session the torrent's resume data, and the engine checks
+            // whatever that does not cover.
             var open = new TorrentCommands.OpenTorrent(
                 entry.Command, torrent, entry.DataDirectory, DataVerified: false, RequestId.None, entry.SeededInPlace, new TorrentId(entry.Id), entry.ClusterCopy);
             Spawn(new TorrentId(entry.Id), open, startSession: !entry.Stopped);
-        }
-    }
-
-    private void Applied(RegistryEvents.IRegistryEvent e)
-    {
-        _registry = RegistryState.Apply(_registry, e);
-        if (_settings.SnapshotEvery > 0 && LastSequenceNr % _settings.SnapshotEvery == 0)
-        {
-            SaveSnapshot(_registry.ToSnapshot());
         }
     }
 
@@ -253,55 +329,42 @@ public sealed class PatronsActor : ReceivePersistentActor
     }
 
     /// <summary>
-    /// Decides the command against the registry, persists its events, then hands the stop, start or remove to the
+    /// Decides the command against the registry, has its events written, then hands the stop, start or remove to the
     /// torrent's patron (if it still has one: a torrent whose patron gave up stays registered until removed) and says
-    /// so on the event stream; an error if the registry refuses it.
+    /// so on the event stream; an error if the registry refuses it or its events cannot be written.
     /// </summary>
-    private void Route(TorrentId id, RegistryCommands.IRegistryCommand registryCommand, IActorRef stdout, InstructionCommands.IInstruction message)
+    private void Route(TorrentId id, RegistryCommands.IRegistryCommand registryCommand, InstructionCommands.IInstruction message)
     {
         var command = message.Command;
         var live = _byId.TryGetValue(id, out var hash) && _byHash.TryGetValue(hash, out var found) ? found : null;
         if (live is { Removing: true })
         {
-            stdout.Tell(new NodeOutputs.Error(command, $"no torrent with ID {id.Value}", message.Request));
+            _stdout.Tell(new NodeOutputs.Error(command, $"no torrent with ID {id.Value}", message.Request));
             return;
         }
 
         var decision = RegistryState.Decide(_registry, registryCommand);
         if (decision.Refusal is { } refusal)
         {
-            stdout.Tell(new NodeOutputs.Error(command, refusal, message.Request));
-            return;
-        }
-
-        if (message is InstructionCommands.RemoveTorrent && live is not null)
-        {
-            live.Removing = true;
-        }
-
-        if (decision.Events.IsEmpty)
-        {
-            Routed(id, live, message, Sender);
+            _stdout.Tell(new NodeOutputs.Error(command, refusal, message.Request));
             return;
         }
 
         var sender = Sender;
-        var last = decision.Events[^1];
-        PersistAll(decision.Events, e =>
+        Write(decision.Events, command, message.Request, () =>
         {
-            Applied(e);
-            if (ReferenceEquals(e, last))
+            if (message is InstructionCommands.RemoveTorrent && live is not null)
             {
-                Routed(id, live, message, sender);
+                live.Removing = true;
             }
+
+            live?.Supervisor.Tell(message, sender);
+            Context.System.EventStream.Publish(new TorrentEvents.CommandRouted(id, message.Command, message.Request));
         });
     }
 
-    private void Routed(TorrentId id, Entry? live, InstructionCommands.IInstruction message, IActorRef sender)
-    {
-        live?.Supervisor.Tell(message, sender);
-        Context.System.EventStream.Publish(new TorrentEvents.CommandRouted(id, message.Command, message.Request));
-    }
+    /// <summary>A write the journal has not answered yet: what to do once it is written, and how to refuse its command.</summary>
+    private sealed record PendingWrite(long Tag, ImmutableArray<RegistryEvents.IRegistryEvent> Events, Action Done, Action<string> Failed);
 
     private sealed class Entry(TorrentId id, string command, RequestId request, IActorRef supervisor)
     {
@@ -320,7 +383,7 @@ public sealed class PatronsActor : ReceivePersistentActor
     }
 }
 
-/// <summary>Published when the registry cannot be read or written: the node cannot keep its promise to remember.</summary>
+/// <summary>Published when the registry cannot be read: the node cannot know what it held, and stops.</summary>
 public sealed record RegistryUnreadable(string? DatabasePath, string Reason);
 
 public static class PatronsActorHosting
@@ -343,7 +406,7 @@ public static class PatronsActorHosting
             {
                 if (gone.IsCompleted)
                 {
-                    // The registry could not be read or written and stopped: it has no sessions to stop.
+                    // The patrons stopped (the actor system is going down): no sessions to stop.
                     return Akka.Done.Instance;
                 }
 

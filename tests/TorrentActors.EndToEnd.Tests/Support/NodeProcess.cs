@@ -15,6 +15,25 @@ public sealed class NodeProcess : TestProcess
     public static NodeProcess Start(string workingDirectory, params string[] arguments) => StartAs(workingDirectory, null, arguments);
 
     /// <summary>
+    /// Starts the node with the operating system's file size limit (<c>RLIMIT_FSIZE</c>) at
+    /// <paramref name="maxFileBytes"/>: any write that would make one of its files larger fails with <c>EFBIG</c>
+    /// (SIGXFSZ is ignored, so the write fails instead of killing the process), as on a full disk. The runtime's
+    /// double-mapped code memory is a file too, so it is turned off (<c>DOTNET_EnableWriteXorExecute=0</c>).
+    /// </summary>
+    public static NodeProcess StartWithFileSizeLimit(string workingDirectory, long maxFileBytes, params string[] arguments)
+    {
+        var environment = new Dictionary<string, string>
+        {
+            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
+            ["DOTNET_NOLOGO"] = "1",
+            ["DOTNET_EnableWriteXorExecute"] = "0",
+        };
+        var blocks = maxFileBytes / 512; // sh's ulimit -f counts 512-byte blocks
+        string[] all = ["-c", $"trap '' XFSZ; ulimit -f {blocks} && exec dotnet \"$@\"", "node", NodeBuild.DllPath, .. arguments];
+        return new NodeProcess("/bin/sh", all, workingDirectory, environment);
+    }
+
+    /// <summary>
     /// Starts the node as another user (through <c>setpriv</c>, so a test running as root can see what an
     /// unprivileged node sees); <paramref name="setprivPath"/> null runs it as the current user.
     /// </summary>
