@@ -117,6 +117,11 @@ public sealed class ClusterReplicaTests(ITestOutputHelper output)
         var holder = new[] { two, three }.Single(m => File.Exists(Path.Combine(m.Downloads, "data.bin")) && SHA256.HashData(File.ReadAllBytes(Path.Combine(m.Downloads, "data.bin"))).SequenceEqual(expected));
         var other = holder == two ? three : two;
 
+        // A watcher of the member without a copy sees the replica events; remote status shows the replicas.
+        var otherAddress = $"akka.tcp://torrentactors@127.0.0.1:{other.RemotePort}";
+        await using var watch = NodeProcess.Start(temp.Path, ["watch", "--node", otherAddress]);
+        await watch.WaitForOutputAsync("watching", Start);
+
         // kill -9 the node that seeds the user's file: the survivor and the third member are back at two complete copies.
         one.Process.Signal(9);
         var killed = DateTime.UtcNow;
@@ -131,5 +136,15 @@ public sealed class ClusterReplicaTests(ITestOutputHelper output)
         output.WriteLine($"healed {(DateTime.UtcNow - killed).TotalSeconds:F1} s after kill -9");
         Assert.Equal(expected, SHA256.HashData(await File.ReadAllBytesAsync(Path.Combine(other.Downloads, "data.bin"))));
         Assert.True(File.Exists(data));
+
+        await watch.WaitUntilAsync(() => watch.AllStdout.Any(l => l.StartsWith($"replica: healed {id}:data.bin on {other.Name}", StringComparison.Ordinal)), Start, "the healed event");
+        Assert.Contains(watch.AllStdout, l => l.StartsWith($"replica: placed {id}:data.bin on {other.Name}", StringComparison.Ordinal));
+        await using var status = NodeProcess.Start(temp.Path, ["status", "--node", otherAddress, "--long"]);
+        status.CloseStdin();
+        Assert.Equal(0, await status.WaitForExitAsync(Start));
+        var line = Assert.Single(status.AllStdout);
+        Assert.Matches($@"^{id}:data\.bin:100 [0-9a-f]{{40}} seeding replicas 2/2 at-target ", line);
+        Assert.Contains($"{holder.Name}:100", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("n1:", line, StringComparison.Ordinal);
     }
 }

@@ -384,6 +384,7 @@ public sealed class ReplicaActor : ReceiveActor, IWithTimers
         {
             _views = views;
             _monitor.Tell(new ClusterStatus(views));
+            Context.System.EventStream.Publish(new ClusterStatus(views));
         }
     }
 

@@ -39,6 +39,12 @@ public sealed record ReplicaView(CatalogEntry Entry, int Target, ImmutableArray<
 
     /// <summary>At least <see cref="Target"/> members have a complete copy.</summary>
     public bool AtTarget => Complete >= Target;
+
+    /// <summary>By value: the same entry, target, holders and copies.</summary>
+    public bool Equals(ReplicaView? other) =>
+        other is not null && Entry == other.Entry && Target == other.Target && Holders.SequenceEqual(other.Holders) && Copies.SequenceEqual(other.Copies);
+
+    public override int GetHashCode() => HashCode.Combine(Entry, Target, Holders.Length, Copies.Count);
 }
 
 /// <summary>

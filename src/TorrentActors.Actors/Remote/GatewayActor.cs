@@ -2,6 +2,7 @@ using System.Collections.Immutable;
 using System.Runtime.InteropServices;
 using Akka.Actor;
 using Akka.Event;
+using TorrentActors.Actors.Cluster;
 using TorrentActors.Actors.Parsing;
 using TorrentActors.Contracts;
 using TorrentActors.Contracts.Instructions;
@@ -38,6 +39,7 @@ public sealed class GatewayActor : ReceiveActor, IWithTimers
     private readonly HashSet<IActorRef> _subscribers = [];
     private readonly SortedDictionary<int, RemoteEvents.TorrentProgress> _torrents = [];
     private readonly HashSet<int> _completed = [];
+    private ImmutableArray<ReplicaView> _cluster = [];
 
     public GatewayActor(NodeActorSettings settings, IActorRef parser, IActorRef intake, IActorRef stdout)
     {
@@ -70,7 +72,9 @@ public sealed class GatewayActor : ReceiveActor, IWithTimers
 
             intake.Tell(new TorrentCommands.OpenTorrent(command, torrent, settings.DownloadDirectory, DataVerified: false, request));
         });
-        Receive<RemoteCommands.GetStatus>(_ => Sender.Tell(new RemoteReplies.StatusReport([.. _torrents.Values])));
+        Receive<RemoteCommands.GetStatus>(_ => Sender.Tell(new RemoteReplies.StatusReport(StatusLines())));
+        Receive<ClusterStatus>(status => _cluster = status.Views);
+        Receive<ReplicaEvent>(changed => Publish(new RemoteEvents.ReplicaChanged(changed.Id, changed.Name, changed.Kind, changed.Node, changed.Detail)));
         Receive<RemoteCommands.Subscribe>(_ =>
         {
             if (!_subscribers.Contains(Sender) && _subscribers.Count >= MaxSubscribers)
@@ -165,6 +169,32 @@ public sealed class GatewayActor : ReceiveActor, IWithTimers
         events.Subscribe(Self, typeof(TorrentAccepted));
         events.Subscribe(Self, typeof(TorrentEvents.CommandRouted));
         events.Subscribe(Self, typeof(TorrentEvents.TorrentForgotten));
+        events.Subscribe(Self, typeof(ClusterStatus));
+        events.Subscribe(Self, typeof(ReplicaEvent));
+    }
+
+    /// <summary>
+    /// Every torrent this node has; on a cluster member also every torrent of the catalog, each with its replicas (one
+    /// this member does not hold shows its best copy, state <c>elsewhere</c>), in ID order.
+    /// </summary>
+    private ImmutableArray<RemoteEvents.TorrentProgress> StatusLines()
+    {
+        if (_cluster.IsDefaultOrEmpty)
+        {
+            return [.. _torrents.Values];
+        }
+
+        var lines = new SortedDictionary<int, RemoteEvents.TorrentProgress>(_torrents);
+        foreach (var view in _cluster)
+        {
+            var copies = view.Copies.Select(c => new RemoteEvents.ReplicaCopyInfo(c.Key, c.Value.Percent, c.Value.Complete, view.Holders.Contains(c.Key))).ToImmutableArray();
+            var replicas = new RemoteEvents.ReplicaInfo(view.Target, view.AtTarget, copies);
+            lines[view.Entry.Id] = lines.TryGetValue(view.Entry.Id, out var local)
+                ? local with { Replicas = replicas }
+                : new RemoteEvents.TorrentProgress(view.Entry.Id, view.Entry.Name, copies.IsEmpty ? -1 : copies.Max(c => c.Percent), view.Entry.InfoHash.ToLowerInvariant(), "elsewhere", replicas);
+        }
+
+        return [.. lines.Values];
     }
 
     protected override void PostStop() => Context.System.EventStream.Unsubscribe(Self);

@@ -108,6 +108,31 @@ internal sealed class RemoteClientOptions
     public static string Line(RemoteEvents.TorrentProgress progress) =>
         string.Create(CultureInfo.InvariantCulture, $"{progress.Id}:{OutputFormat.OneLine(progress.Name, int.MaxValue)}:{progress.Percent}");
 
+    /// <summary><c>replica: KIND ID:NAME on NODE (DETAIL)</c>: a cluster's replica event.</summary>
+    public static string Line(RemoteEvents.ReplicaChanged replica) =>
+        string.Create(
+            CultureInfo.InvariantCulture,
+            $"replica: {replica.Kind} {replica.Id}:{OutputFormat.OneLine(replica.Name, int.MaxValue)} on {replica.Node} ({OutputFormat.OneLine(replica.Detail, int.MaxValue)})");
+
+    /// <summary>
+    /// <c>ID:NAME:PERCENT INFOHASH STATE</c>, and on a cluster member <c>replicas C/T at-target|below-target
+    /// NODE:PERCENT[*],…</c> (complete copies, target; <c>*</c> marks the holders placement chose).
+    /// </summary>
+    public static string LongLine(RemoteEvents.TorrentProgress progress)
+    {
+        var line = $"{Line(progress)} {progress.InfoHash} {progress.State}";
+        if (progress.Replicas is not { } replicas)
+        {
+            return line;
+        }
+
+        var copies = string.Join(',', replicas.Copies.Select(c => string.Create(CultureInfo.InvariantCulture, $"{c.Node}:{c.Percent}{(c.Holder ? "*" : "")}")));
+        var complete = replicas.Copies.Count(c => c.Complete);
+        return string.Create(
+            CultureInfo.InvariantCulture,
+            $"{line} replicas {complete}/{replicas.Target} {(replicas.AtTarget ? "at-target" : "below-target")} {(copies.Length == 0 ? "-" : copies)}");
+    }
+
     /// <summary><c>error: COMMAND: REASON</c>, exactly as the node prints it.</summary>
     public static string Line(string command, string reason) => OutputFormat.ToText(new NodeOutputs.Error(command, reason, RequestId.None));
 }

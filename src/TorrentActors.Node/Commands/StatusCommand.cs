@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json;
 using TorrentActors.Actors.Remote;
 using TorrentActors.Contracts.Remote;
 
@@ -7,11 +8,20 @@ namespace TorrentActors.Node.Commands;
 /// <summary><c>torrentactors status --node ADDRESS</c>: one <c>ID:NAME:PERCENT</c> line per torrent of a running node.</summary>
 internal static class StatusCommand
 {
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
+    };
+
     public static Command Create()
     {
         var client = new RemoteClientOptions();
-        var longForm = new Option<bool>("--long", "-l") { Description = "Add the infohash and state: ID:NAME:PERCENT INFOHASH STATE" };
-        var command = new Command("status", "Print a running node's torrents, one ID:NAME:PERCENT line each.") { longForm };
+        var longForm = new Option<bool>("--long", "-l")
+        {
+            Description = "Add the infohash and state (ID:NAME:PERCENT INFOHASH STATE), and on a cluster member the replicas: complete copies/target, at-target or below-target, each member's copy (* = a holder)",
+        };
+        var json = new Option<bool>("--json") { Description = "One JSON object per torrent (with its replicas on a cluster member)" };
+        var command = new Command("status", "Print a running node's torrents, one ID:NAME:PERCENT line each.") { longForm, json };
         client.SetConnectedAction(command, async (remote, result, stdout, stderr, cancellationToken) =>
         {
             try
@@ -25,8 +35,10 @@ internal static class StatusCommand
 
                 foreach (var torrent in report.Torrents)
                 {
-                    var line = RemoteClientOptions.Line(torrent);
-                    await stdout.WriteLineAsync(result.GetValue(longForm) ? $"{line} {torrent.InfoHash} {torrent.State}" : line);
+                    await stdout.WriteLineAsync(
+                        result.GetValue(json) ? JsonSerializer.Serialize(torrent, JsonOptions)
+                        : result.GetValue(longForm) ? RemoteClientOptions.LongLine(torrent)
+                        : RemoteClientOptions.Line(torrent));
                 }
 
                 return 0;

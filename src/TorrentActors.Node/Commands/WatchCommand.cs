@@ -47,6 +47,9 @@ internal static class WatchCommand
                         case RemoteEvents.TorrentRemoved removed:
                             percents.Remove(removed.Id);
                             break;
+                        case RemoteEvents.ReplicaChanged replica:
+                            await stdout.WriteLineAsync(RemoteClientOptions.Line(replica));
+                            break;
                         case RemoteReplies.CommandFailed refused:
                             await stderr.WriteLineAsync($"error: {refused.Reason}");
                             return 1;

@@ -207,10 +207,12 @@ public sealed class NodeSettings
     {
         var e = Engine;
         if (e.MaxConnections < 1 || e.MaxPeersPerTorrent < 1 || e.UnchokeSlots < 1 || e.HashingParallelism < 1 || e.SocketBufferSize < 0
-            || e.MaxIncomingRequests < 1 || e.MaxOutstandingRequests < 1 || e.BanAfterHashFailures < 1)
+            || e.MaxIncomingRequests < 1 || e.MaxOutstandingRequests < 1 || e.BanAfterHashFailures < 1
+            || e.MaxConnectionsPerAddress < 1 || e.MaxHalfOpenConnections < 1)
         {
             throw new ArgumentException("Engine: MaxConnections, MaxPeersPerTorrent, UnchokeSlots, HashingParallelism, MaxIncomingRequests, " +
-                "MaxOutstandingRequests and BanAfterHashFailures must be at least 1, SocketBufferSize at least 0");
+                "MaxOutstandingRequests, BanAfterHashFailures, MaxConnectionsPerAddress and MaxHalfOpenConnections must be at least 1, " +
+                "SocketBufferSize at least 0");
         }
 
         if (e.AnnouncedPort is < 1 or > 65535)
@@ -222,6 +224,7 @@ public sealed class NodeSettings
         {
             ("HandshakeTimeout", e.HandshakeTimeout), ("IdleTimeout", e.IdleTimeout), ("KeepAliveInterval", e.KeepAliveInterval),
             ("SnubTimeout", e.SnubTimeout), ("ChokeInterval", e.ChokeInterval), ("RedialInterval", e.RedialInterval),
+            ("FirstMessageTimeout", e.FirstMessageTimeout),
         })
         {
             if (value <= TimeSpan.Zero)

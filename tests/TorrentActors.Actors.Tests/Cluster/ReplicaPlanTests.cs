@@ -161,3 +161,20 @@ public class ReplicaHandoffTests
         Assert.True(ReplicaPlan.HandedOff("node-a", [Entry], [], holdings, local));
     }
 }
+
+public class ReplicaViewTests
+{
+    [Fact]
+    public void Two_views_of_the_same_standing_are_equal_so_an_unchanged_cluster_sends_no_update()
+    {
+        const string hash = "00112233445566778899aabbccddeeff00112233";
+        var entry = new CatalogEntry(1, hash, "a", 1, 2, "n1", null, ReplicaGoal.Running, 1);
+        Dictionary<string, MemberHoldings> Holdings() => new()
+        {
+            ["n1"] = new("n1", "127.0.0.1", 1, ImmutableSortedDictionary<string, Holding>.Empty.Add(hash, new Holding(100, true, false))),
+        };
+
+        Assert.Equal(ReplicaPlan.View(entry, ["n1", "n2"], Holdings()), ReplicaPlan.View(entry, ["n2", "n1"], Holdings()));
+        Assert.NotEqual(ReplicaPlan.View(entry, ["n1", "n2"], Holdings()), ReplicaPlan.View(entry, ["n1", "n3"], Holdings()));
+    }
+}

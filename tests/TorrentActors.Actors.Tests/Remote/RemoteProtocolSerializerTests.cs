@@ -36,7 +36,19 @@ public sealed class RemoteProtocolSerializerTests : TestKit
         new RemoteEvents.TorrentCompleted(3, "c", Hash),
         new RemoteEvents.NodeError("bogus", "unknown command"),
         new RemoteEvents.TorrentRemoved(9),
+        new RemoteEvents.TorrentProgress(4, "d", 100, Hash, "elsewhere", new RemoteEvents.ReplicaInfo(2, true, [new("n1", 100, true, true), new("n2", 40, false, false)])),
+        new RemoteEvents.ReplicaChanged(4, "d", "healed", "n2", "2 complete copies on n1, n3"),
     ];
+
+    [Fact]
+    public void A_single_nodes_progress_carries_no_replicas_field_so_its_bytes_are_what_they_were()
+    {
+        var serializer = new RemoteProtocolSerializer((ExtendedActorSystem)Sys);
+
+        var json = System.Text.Encoding.UTF8.GetString(serializer.ToBinary(new RemoteEvents.TorrentProgress(1, "a", 5, Hash, "downloading")));
+
+        Assert.DoesNotContain("replicas", json, StringComparison.OrdinalIgnoreCase);
+    }
 
     public static TheoryData<int> SampleIndexes()
     {
