@@ -196,7 +196,7 @@ public sealed class RestartScenario : IScenario
     }
 
     /// <summary><c>src/TorrentActors.Node/bin/CONFIGURATION/net10.0/torrentactors.dll</c> of this checkout.</summary>
-    private static string NodeDll()
+    internal static string NodeDll()
     {
         var here = AppContext.BaseDirectory;
         var configuration = here.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}", StringComparison.Ordinal) ? "Release" : "Debug";
