@@ -50,7 +50,8 @@ internal sealed class ClusterTestNode : IAsyncDisposable
     public string DatabasePath => Path.Combine(Root, "state", "torrentactors.db");
 
     /// <summary>Starts a member named <paramref name="name"/> under <paramref name="root"/>, joining through <paramref name="seed"/> (none: it forms a cluster).</summary>
-    public static async Task<ClusterTestNode> StartAsync(string root, string name, Address? seed = null, Func<ClusterSettings, ClusterSettings>? configure = null)
+    public static async Task<ClusterTestNode> StartAsync(
+        string root, string name, Address? seed = null, Func<ClusterSettings, ClusterSettings>? configure = null, string? hocon = null)
     {
         Directory.CreateDirectory(Path.Combine(root, "state"));
         var settings = new NodeActorSettings
@@ -76,10 +77,17 @@ internal sealed class ClusterTestNode : IAsyncDisposable
         builder.Logging.ClearProviders();
         builder.Services.AddSingleton<ITorrentEngine>(new FakeTorrentEngine());
         builder.Services.AddNodeActorServices(settings, new StreamReader(pipe.Reader.AsStream()), stdout);
-        builder.Services.AddAkka(RemoteProtocol.SystemName, akka => akka
-            .AddNodeActors(LogLevel.Information, settings.StateDatabasePath, membership)
-            .AddRemoteGateway()
-            .WithTorrentRemoting(new RemoteSettings { Port = 0 }));
+        builder.Services.AddAkka(RemoteProtocol.SystemName, akka =>
+        {
+            akka
+                .AddNodeActors(LogLevel.Information, settings.StateDatabasePath, membership)
+                .AddRemoteGateway()
+                .WithTorrentRemoting(new RemoteSettings { Port = 0 });
+            if (hocon is not null)
+            {
+                akka.AddHocon(hocon, HoconAddMode.Prepend);
+            }
+        });
         var host = builder.Build();
         await host.StartAsync();
         return new ClusterTestNode(host, name, root, stdout, writer);
