@@ -75,6 +75,48 @@ public sealed class ClusterMoveTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task A_member_that_leaves_gracefully_hands_its_torrents_off_first_and_exits_0_without_a_torrent_going_below_two()
+    {
+        using var temp = new TempFolder();
+        var ports = Enumerable.Range(0, 3).Select(_ => FreePort.Tcp()).ToArray();
+        var members = await StartThreeAsync(temp, ports);
+        await using var disposeOne = members[0].Process;
+        await using var disposeTwo = members[1].Process;
+        await using var disposeThree = members[2].Process;
+        var torrents = await SeedAsync(temp, members, [("a.bin", 0), ("b.bin", 1), ("c.bin", 2), ("d.bin", 2)]);
+        await WaitAsync(
+            async () => await StatusAsync(members[0], [.. torrents.Select(t => t.Id)]) is { } status && torrents.All(t => AtTarget(status[t.Id])),
+            Move,
+            "every torrent at its target",
+            members);
+
+        // n3 seeds two of the files in place and may hold copies of the others: all of it must be on n1 and n2 before it goes.
+        var leaver = members[2];
+        leaver.Process.Terminate();
+        var lowest = await SampleUntilAsync(
+            members[0],
+            torrents,
+            status => torrents.All(t => CompleteOn(status[t.Id]).SetEquals(["n1", "n2"]) && AtTarget(status[t.Id])),
+            "every torrent complete on n1 and n2 with the leaver gone",
+            members,
+            () => leaver.Process.HasExited);
+
+        Assert.Equal(0, await leaver.Process.WaitForExitAsync(TimeSpan.FromSeconds(30)));
+        Assert.True(lowest >= 2, $"a torrent fell to {lowest} complete copies while n3 left\n{Describe(members)}");
+        Assert.Contains("Node n3 has handed its torrents off", leaver.Process.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("Leaving before every torrent was handed off", leaver.Process.Stderr, StringComparison.Ordinal);
+        foreach (var t in torrents)
+        {
+            foreach (var stays in members[..2].Where(m => m.Name != t.Origin))
+            {
+                Assert.Equal(t.Sha256, SHA256.HashData(await File.ReadAllBytesAsync(Path.Combine(stays.Downloads, t.Name))));
+            }
+
+            Assert.True(File.Exists(temp.Combine(t.Name)), $"the user's own file {t.Name} was deleted");
+        }
+    }
+
     /// <summary>
     /// Asks <paramref name="sampler"/> for <c>status</c> once a second until <paramref name="done"/> holds for its
     /// answer; returns the fewest complete copies any torrent had in any answer.
