@@ -117,6 +117,92 @@ public sealed class ClusterMoveTests(ITestOutputHelper output)
         }
     }
 
+    [Fact]
+    public async Task A_whole_cluster_stopped_and_started_again_has_its_catalog_and_every_replica_back_without_downloading_complete_copies_again()
+    {
+        using var temp = new TempFolder();
+        var ports = Enumerable.Range(0, 3).Select(_ => FreePort.Tcp()).ToArray();
+        var first = await StartThreeAsync(temp, ports);
+        await using var disposeOne = first[0].Process;
+        await using var disposeTwo = first[1].Process;
+        await using var disposeThree = first[2].Process;
+        var torrents = await SeedAsync(temp, first, [("a.bin", 0), ("b.bin", 1), ("c.bin", 2)]);
+        int[] ids = [.. torrents.Select(t => t.Id)];
+        var held = new Dictionary<int, HashSet<string>>();
+        await WaitAsync(
+            async () =>
+            {
+                foreach (var member in first)
+                {
+                    if (await StatusAsync(member, ids) is not { } status || !torrents.All(t => AtTarget(status[t.Id])))
+                    {
+                        return false;
+                    }
+
+                    foreach (var t in torrents)
+                    {
+                        held[t.Id] = CompleteOn(status[t.Id]);
+                    }
+                }
+
+                return true;
+            },
+            Move,
+            "every member seeing every torrent at its target",
+            first);
+
+        foreach (var member in first)
+        {
+            member.Process.Terminate();
+        }
+
+        foreach (var member in first)
+        {
+            Assert.Equal(0, await member.Process.WaitForExitAsync(Move));
+        }
+
+        // The same names, folders and remote ports: n1 forms the cluster again and the others join it.
+        var again = await StartThreeAsync(temp, ports);
+        await using var disposeOneAgain = again[0].Process;
+        await using var disposeTwoAgain = again[1].Process;
+        await using var disposeThreeAgain = again[2].Process;
+        await WaitAsync(
+            async () =>
+            {
+                foreach (var member in again)
+                {
+                    if (await StatusAsync(member, ids) is not { } status || !torrents.All(t => AtTarget(status[t.Id]) && CompleteOn(status[t.Id]).SetEquals(held[t.Id])))
+                    {
+                        return false;
+                    }
+                }
+
+                return true;
+            },
+            Move,
+            "every member seeing the same complete copies again",
+            again);
+
+        foreach (var t in torrents)
+        {
+            foreach (var member in again.Where(m => held[t.Id].Contains(m.Name)))
+            {
+                var started = new Regex($@"Torrent {t.InfoHash} started with (\d+)/(\d+) pieces \((\d+) hashed\)", RegexOptions.IgnoreCase).Matches(member.Process.Stderr);
+                Assert.True(started.Count > 0, $"{member.Name} did not start {t.Name}\n{member.Process.Describe()}");
+                Assert.All(started, m => Assert.True(m.Groups[1].Value == m.Groups[2].Value && m.Groups[3].Value == "0", $"{member.Name}: {m.Value}"));
+                Assert.DoesNotContain($"Replica placed of torrent {t.Id} ({t.Name})", member.Process.Stderr, StringComparison.Ordinal);
+            }
+        }
+
+        foreach (var member in again)
+        {
+            foreach (var line in member.Process.Stderr.Split('\n').Where(l => l.Contains("Replica placed of torrent", StringComparison.Ordinal)))
+            {
+                output.WriteLine($"{member.Name} after the restart: {line}");
+            }
+        }
+    }
+
     /// <summary>
     /// Asks <paramref name="sampler"/> for <c>status</c> once a second until <paramref name="done"/> holds for its
     /// answer; returns the fewest complete copies any torrent had in any answer.
