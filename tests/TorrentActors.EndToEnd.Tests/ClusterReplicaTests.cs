@@ -3,6 +3,7 @@ using System.Text.Json;
 using TorrentActors.EndToEnd.Tests.Support;
 using Xunit;
 using Xunit.Abstractions;
+using static TorrentActors.EndToEnd.Tests.Support.ClusterMembers;
 
 namespace TorrentActors.EndToEnd.Tests;
 
@@ -12,70 +13,6 @@ namespace TorrentActors.EndToEnd.Tests;
 /// </summary>
 public sealed class ClusterReplicaTests(ITestOutputHelper output)
 {
-    private static readonly TimeSpan Start = TimeSpan.FromSeconds(60);
-
-    private sealed record Member(string Name, NodeProcess Process, string Downloads, int RemotePort);
-
-    private static Member StartMember(TempFolder temp, string name, int remotePort, int? seedPort)
-    {
-        var arguments = new List<string>
-        {
-            "--cluster", "--node-name", name, "--remote-port", remotePort.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            "--torrent-dir", temp.Combine(name, "torrents"), "--download-dir", temp.Combine(name, "downloads"), "--state-dir", temp.Combine(name, "state"),
-            "--no-tracker", "--listen-port", "0", "--json",
-        };
-        if (seedPort is { } seed)
-        {
-            arguments.AddRange(["--seed-node", $"akka.tcp://torrentactors@127.0.0.1:{seed}"]);
-        }
-
-        return new Member(name, NodeProcess.Start(temp.Folder(name), [.. arguments]), temp.Combine(name, "downloads"), remotePort);
-    }
-
-    /// <summary>Asks a member for <c>status</c> and returns its JSON object for the torrent with <paramref name="id"/>.</summary>
-    private static async Task<JsonElement?> StatusOfAsync(Member member, int id)
-    {
-        var before = member.Process.AllStdout.Count;
-        await member.Process.SendAsync("status");
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
-        while (DateTime.UtcNow < deadline)
-        {
-            foreach (var line in member.Process.AllStdout.Skip(before))
-            {
-                using var document = JsonDocument.Parse(line);
-                if (document.RootElement.TryGetProperty("id", out var found) && found.GetInt32() == id && document.RootElement.TryGetProperty("replicas", out _))
-                {
-                    return document.RootElement.Clone();
-                }
-            }
-
-            await Task.Delay(100);
-        }
-
-        return null;
-    }
-
-    private static int CompleteCopies(JsonElement status, string? except = null) =>
-        status.GetProperty("replicas").GetProperty("copies").EnumerateArray()
-            .Count(c => c.GetProperty("complete").GetBoolean() && c.GetProperty("node").GetString() != except);
-
-    private static bool Lists(JsonElement status, string node) =>
-        status.GetProperty("replicas").GetProperty("copies").EnumerateArray().Any(c => c.GetProperty("node").GetString() == node);
-
-    private static async Task WaitAsync(Func<Task<bool>> condition, TimeSpan timeout, string what, params Member[] members)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (!await condition())
-        {
-            if (DateTime.UtcNow > deadline)
-            {
-                throw new TimeoutException($"{what} not within {timeout.TotalSeconds} s\n" + string.Join("\n----\n", members.Select(m => m.Name + ":\n" + m.Process.Describe())));
-            }
-
-            await Task.Delay(500);
-        }
-    }
-
     [Fact]
     public async Task A_file_seeded_on_one_of_three_members_is_held_complete_by_two_and_heals_after_a_holder_is_killed()
     {
@@ -100,7 +37,7 @@ public sealed class ClusterReplicaTests(ITestOutputHelper output)
         await using var disposeTwo = two.Process;
         var three = StartMember(temp, "n3", ports[2], ports[0]);
         await using var disposeThree = three.Process;
-        Member[] all = [one, two, three];
+        ClusterMember[] all = [one, two, three];
         foreach (var name in new[] { "n1", "n2", "n3" })
         {
             await one.Process.WaitForOutputAsync($"Cluster member {name} at", Start);
