@@ -119,9 +119,19 @@ public sealed class PatronsActor : ReceiveActor, IWithUnboundedStash
         Receive<InstructionCommands.StopTorrent>(stop => WhenWritable(() => Route(stop.Id, new RegistryCommands.Stop(stop.Id.Value), stop)));
         Receive<InstructionCommands.StartTorrent>(start => WhenWritable(() => Route(start.Id, new RegistryCommands.Start(start.Id.Value), start)));
         Receive<InstructionCommands.RemoveTorrent>(remove => WhenWritable(() => Route(remove.Id, new RegistryCommands.Remove(remove.Id.Value), remove)));
-        Receive<ListCopies>(_ => Sender.Tell(new CopiesListed(
-            [.. _registry.Entries.Values],
-            [.. _byHash.Values.Where(e => e.Removing).Select(e => e.Id.Value)])));
+        Receive<ListCopies>(_ =>
+        {
+            // Before the journal is read the registry looks empty: a cluster member would fetch what it already holds.
+            if (!_restored)
+            {
+                Stash.Stash();
+                return;
+            }
+
+            Sender.Tell(new CopiesListed(
+                [.. _registry.Entries.Values],
+                [.. _byHash.Values.Where(e => e.Removing).Select(e => e.Id.Value)]));
+        });
         Receive<DropCopy>(drop => WhenWritable(() =>
         {
             _log.Info("Dropping torrent {0}: {1}", drop.Id, drop.Reason);
