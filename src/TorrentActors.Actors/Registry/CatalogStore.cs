@@ -17,15 +17,15 @@ public sealed partial class CatalogStore
 {
     public static readonly CatalogStore None = new(null, null);
 
-    private readonly string? _connectionString;
+    private readonly StateTables _tables;
     private readonly ILogger _logger;
-    private readonly Lock _gate = new();
-    private bool _created;
 
     public CatalogStore(string? databasePath, ILogger? logger)
     {
-        _connectionString = databasePath is null ? null
-            : new SqliteConnectionStringBuilder { DataSource = databasePath, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false, DefaultTimeout = 5 }.ToString();
+        _tables = new StateTables(
+            databasePath,
+            "CREATE TABLE IF NOT EXISTS cluster_catalog (infohash TEXT PRIMARY KEY, version INTEGER NOT NULL, entry TEXT NOT NULL);" +
+            "CREATE TABLE IF NOT EXISTS cluster_metainfo (infohash TEXT PRIMARY KEY, data BLOB NOT NULL)");
         _logger = logger ?? NullLogger.Instance;
     }
 
@@ -94,39 +94,8 @@ public sealed partial class CatalogStore
         return true;
     });
 
-    private T? Run<T>(string what, Func<SqliteCommand, T> action)
-    {
-        if (_connectionString is null)
-        {
-            return default;
-        }
-
-        try
-        {
-            lock (_gate)
-            {
-                using var connection = new SqliteConnection(_connectionString);
-                connection.Open();
-                if (!_created)
-                {
-                    using var create = connection.CreateCommand();
-                    create.CommandText =
-                        "CREATE TABLE IF NOT EXISTS cluster_catalog (infohash TEXT PRIMARY KEY, version INTEGER NOT NULL, entry TEXT NOT NULL);" +
-                        "CREATE TABLE IF NOT EXISTS cluster_metainfo (infohash TEXT PRIMARY KEY, data BLOB NOT NULL)";
-                    create.ExecuteNonQuery();
-                    _created = true;
-                }
-
-                using var command = connection.CreateCommand();
-                return action(command);
-            }
-        }
-        catch (Exception e) when (e is SqliteException or IOException or InvalidOperationException or InvalidCastException)
-        {
-            Log.Failed(_logger, what, "-", e.Message);
-            return default;
-        }
-    }
+    private T? Run<T>(string what, Func<SqliteCommand, T> action) =>
+        _tables.Run(action, e => Log.Failed(_logger, what, "-", e.Message));
 
     private static partial class Log
     {

@@ -16,15 +16,12 @@ public sealed partial class ResumeStore
 {
     public static readonly ResumeStore None = new(null, null);
 
-    private readonly string? _connectionString;
+    private readonly StateTables _tables;
     private readonly ILogger _logger;
-    private readonly Lock _gate = new();
-    private bool _created;
 
     public ResumeStore(string? databasePath, ILogger? logger)
     {
-        _connectionString = databasePath is null ? null
-            : new SqliteConnectionStringBuilder { DataSource = databasePath, Mode = SqliteOpenMode.ReadWriteCreate, Pooling = false, DefaultTimeout = 5 }.ToString();
+        _tables = new StateTables(databasePath, "CREATE TABLE IF NOT EXISTS resume_data (infohash TEXT PRIMARY KEY, data BLOB NOT NULL)");
         _logger = logger ?? NullLogger.Instance;
     }
 
@@ -48,38 +45,14 @@ public sealed partial class ResumeStore
         return command.ExecuteNonQuery();
     });
 
-    private T? Run<T>(InfoHash infoHash, string what, Func<SqliteCommand, T> action)
-    {
-        if (_connectionString is null)
-        {
-            return default;
-        }
-
-        try
-        {
-            lock (_gate)
+    private T? Run<T>(InfoHash infoHash, string what, Func<SqliteCommand, T> action) =>
+        _tables.Run(
+            command =>
             {
-                using var connection = new SqliteConnection(_connectionString);
-                connection.Open();
-                if (!_created)
-                {
-                    using var create = connection.CreateCommand();
-                    create.CommandText = "CREATE TABLE IF NOT EXISTS resume_data (infohash TEXT PRIMARY KEY, data BLOB NOT NULL)";
-                    create.ExecuteNonQuery();
-                    _created = true;
-                }
-
-                using var command = connection.CreateCommand();
                 command.Parameters.AddWithValue("$hash", infoHash.ToHex());
                 return action(command);
-            }
-        }
-        catch (Exception e) when (e is SqliteException or IOException or InvalidOperationException)
-        {
-            Log.Failed(_logger, what, infoHash.ToHex(), e.Message);
-            return default;
-        }
-    }
+            },
+            e => Log.Failed(_logger, what, infoHash.ToHex(), e.Message));
 
     private static partial class Log
     {
