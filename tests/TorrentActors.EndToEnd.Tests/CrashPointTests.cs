@@ -42,8 +42,10 @@ public sealed class CrashPointTests(ITestOutputHelper output)
         var maybeStopped = new HashSet<int>(); // stop sent, the kill came before the confirmation
         var maybeRemoved = new HashSet<int>();
         var made = new List<string>();
+        var sentAt = new Dictionary<string, int>(StringComparer.Ordinal); // a name sent and not yet printed: the highest ID printed when it was sent
         var log = new List<string>();
         string Context(int round) => $"seed {seed}, round {round}: {string.Join("; ", log)}";
+        int HighestId() => ids.Count == 0 ? 0 : ids.Values.Max();
 
         for (var round = 0; round <= Rounds; round++)
         {
@@ -52,6 +54,14 @@ public sealed class CrashPointTests(ITestOutputHelper output)
                 "--torrent-dir", temp.Combine("torrents"), "--download-dir", temp.Combine("downloads"), "--state-dir", temp.Combine("state"),
                 "--no-tracker", "--no-remote", "--listen-port", "0");
             var stoppedBefore = stopped.ToHashSet();
+            void Sent(string name)
+            {
+                if (!ids.ContainsKey(name))
+                {
+                    sentAt.TryAdd(name, HighestId());
+                }
+            }
+
             await node.WaitUntilAsync(() => node.Stderr.Contains("torrentactors: peers on", StringComparison.Ordinal), Wait, $"the banner ({Context(round)})");
             var expected = ids.Where(pair => !removed.Contains(pair.Value) && !maybeRemoved.Contains(pair.Value)).Select(pair => $"{pair.Value}:{pair.Key}:-1").ToList();
             await node.WaitUntilAsync(() => expected.All(node.AllStdout.Contains), Wait, $"every registered torrent back ({Context(round)})");
@@ -75,6 +85,7 @@ public sealed class CrashPointTests(ITestOutputHelper output)
             var did = new List<string>();
             if (!ids.ContainsKey("dl.bin"))
             {
+                Sent("dl.bin");
                 await node.SendAsync("torrent:" + torrent);
                 did.Add("download");
             }
@@ -94,6 +105,7 @@ public sealed class CrashPointTests(ITestOutputHelper output)
                 {
                     var path = WriteRandom(temp.Combine("src", $"m{round}-{step}.bin"), random.Next(256 * 1024, 6 * 1024 * 1024), random.Next());
                     made.Add(path);
+                    Sent(Path.GetFileName(path));
                     await node.SendAsync("file:" + path);
                     did.Add("make " + Path.GetFileName(path));
                 }
@@ -152,8 +164,22 @@ public sealed class CrashPointTests(ITestOutputHelper output)
                     }
                     else
                     {
-                        Assert.True(ids.Count == 0 || id > ids.Values.Max(), $"{name} got ID {id}, not above every ID given before ({Context(at)})");
+                        // A new torrent's ID is above every ID printed before its command was sent, and held by no other
+                        // torrent. (Its line may come in a later run: a command sent before a kill can have been given
+                        // its ID and written to the registry without its line reaching stdout.)
+                        var floor = sentAt.TryGetValue(name, out var then) ? then : HighestId();
+                        if (id <= floor)
+                        {
+                            Assert.Fail($"{name} got ID {id}, not above {floor}, the highest ID given before it ({Context(at)}){Tail(run)}");
+                        }
+
+                        if (ids.FirstOrDefault(pair => pair.Value == id).Key is { } holder)
+                        {
+                            Assert.Fail($"{name} got ID {id}, which {holder} holds ({Context(at)}){Tail(run)}");
+                        }
+
                         ids[name] = id;
+                        sentAt.Remove(name);
                     }
 
                     Assert.False(removed.Contains(id), $"removed torrent {id} came back: {line} ({Context(at)})");
@@ -164,6 +190,14 @@ public sealed class CrashPointTests(ITestOutputHelper output)
 
         output.WriteLine($"crash-point loop: {Rounds} rounds in {clock.Elapsed.TotalSeconds:0.0} s");
         Assert.True(clock.Elapsed < Budget, $"the loop took {clock.Elapsed} (budget {Budget})");
+    }
+
+    /// <summary>What the run printed last and what it logged as errors or warnings, for a failure message.</summary>
+    private static string Tail(NodeProcess run)
+    {
+        var stdout = run.AllStdout.TakeLast(20);
+        var problems = run.Stderr.Split('\n').Where(line => line.Contains(" error ", StringComparison.Ordinal) || line.Contains(" warn", StringComparison.Ordinal)).TakeLast(20);
+        return $"\nlast stdout lines:\n{string.Join('\n', stdout)}\nerrors and warnings on stderr:\n{string.Join('\n', problems)}";
     }
 
     private static string WriteRandom(string path, int length, int seed)
