@@ -75,7 +75,7 @@ public static class ClusterHosting
                 var intake = ClusterIntakeActor.Props(membership, registry.Get<CatalogKeeper>(), registry.Get<PatronsActor>(), registry.Get<MonitorActor>());
                 registry.Register<TorrentIntake>(system.ActorOf(intake, "intake"));
             })
-            .AddReplicaActor(membership.NodeName);
+            .AddReplicaActor(membership.NodeName, regroupTimeout: settings.RegroupTimeout, store: system => StoreOf(membership, system));
     }
 
     /// <summary>The member's copy of the catalog in its state database; its warnings go to the actor system's log.</summary>

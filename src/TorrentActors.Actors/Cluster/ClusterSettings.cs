@@ -26,6 +26,13 @@ public sealed record ClusterSettings
     /// </summary>
     public TimeSpan DownAfter { get; init; } = TimeSpan.FromSeconds(7);
 
+    /// <summary>
+    /// After a start, how long a member waits for the members it was last up with to be up again before it fetches any
+    /// copy (so a restart of the whole cluster downloads nothing its members still hold); a member downed while this one
+    /// ran is not waited for.
+    /// </summary>
+    public TimeSpan RegroupTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long a command waits for the catalog's keeper before it is an error.</summary>
     public TimeSpan AnswerTimeout { get; init; } = TimeSpan.FromSeconds(5);
 

@@ -52,10 +52,12 @@ public sealed record ClusterStatus(ImmutableArray<ReplicaView> Views);
 /// now holds (into the download folder, under the catalog's ID), a drop of the cluster copies it no longer holds once
 /// their holders are complete, the catalog's stops and starts. Every local session of a cluster torrent is given the peer
 /// endpoints of the other members that have it, so copies move over BitTorrent between members whatever tracker is up.
+/// It remembers the members it has been up with (in the state database); after a start it fetches nothing until they
+/// are up again or <see cref="ReplicaSettings.RegroupTimeout"/> has passed (<see cref="ReplicaPlan.Missing"/>).
 /// </summary>
 public sealed class ReplicaActor : ReceiveActor, IWithTimers
 {
-    /// <summary>How long an action waits to show in the registry before it may be tried again.</summary>
+    /// <summary>How long an action waits to show in the registry before it may be tried again (another action on the same torrent need not wait).</summary>
     private static readonly TimeSpan PendingFor = TimeSpan.FromSeconds(30);
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -66,8 +68,10 @@ public sealed class ReplicaActor : ReceiveActor, IWithTimers
     private readonly ITorrentEngine _engine;
     private readonly IActorRef _patrons;
     private readonly IActorRef _monitor;
+    private readonly CatalogStore _store;
+    private readonly HashSet<string> _remembered = new(StringComparer.Ordinal);
     private readonly Dictionary<Address, string> _up = [];
-    private readonly Dictionary<string, DateTime> _pending = [];
+    private readonly Dictionary<string, (ReplicaAction Action, DateTime Until)> _pending = [];
     private readonly Dictionary<string, ImmutableHashSet<IPEndPoint>> _peersGiven = [];
     private readonly Dictionary<string, bool> _atTarget = [];
     private readonly HashSet<string> _completeHere = [];
@@ -78,9 +82,12 @@ public sealed class ReplicaActor : ReceiveActor, IWithTimers
     private MemberHoldings? _published;
     private ImmutableArray<ReplicaView> _views = [];
     private bool _listing;
+    private DateTime _regroupBy;
+    private bool _regrouped;
 
-    public ReplicaActor(string self, ReplicaSettings settings, ITorrentEngine engine, IActorRef patrons, IActorRef monitor)
+    public ReplicaActor(string self, ReplicaSettings settings, ITorrentEngine engine, IActorRef patrons, IActorRef monitor, CatalogStore? store = null)
     {
+        _store = store ?? CatalogStore.None;
         _self = self;
         _settings = settings;
         _engine = engine;
@@ -97,7 +104,14 @@ public sealed class ReplicaActor : ReceiveActor, IWithTimers
         Receive<ClusterEvent.MemberUp>(up => MemberIsUp(up.Member));
         Receive<ClusterEvent.MemberLeft>(left => MemberIsGone(left.Member, "left"));
         Receive<ClusterEvent.MemberExited>(exited => MemberIsGone(exited.Member, "exited"));
-        Receive<ClusterEvent.MemberRemoved>(removed => MemberIsGone(removed.Member, "removed"));
+        Receive<ClusterEvent.MemberRemoved>(removed =>
+        {
+            MemberIsGone(removed.Member, "removed");
+            if (removed.PreviousStatus == MemberStatus.Down)
+            {
+                Forget(removed.Member);
+            }
+        });
         Receive<ClusterEvent.IMemberEvent>(_ => { });
         Receive<Changed>(changed =>
         {
@@ -152,11 +166,23 @@ public sealed class ReplicaActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(string self, ReplicaSettings settings, ITorrentEngine engine, IActorRef patrons, IActorRef monitor) =>
-        Akka.Actor.Props.Create(() => new ReplicaActor(self, settings, engine, patrons, monitor));
+    public static Props Props(string self, ReplicaSettings settings, ITorrentEngine engine, IActorRef patrons, IActorRef monitor, CatalogStore? store = null) =>
+        Akka.Actor.Props.Create(() => new ReplicaActor(self, settings, engine, patrons, monitor, store));
 
     protected override void PreStart()
     {
+        _remembered.UnionWith(_store.LoadMembers().Where(name => name != _self));
+        _regroupBy = DateTime.UtcNow + _settings.RegroupTimeout;
+        _regrouped = _remembered.Count == 0;
+        if (!_regrouped)
+        {
+            _log.Info(
+                "Node {0} waits up to {1} s for the members it was last up with ({2}) before it fetches any copy",
+                _self,
+                _settings.RegroupTimeout.TotalSeconds,
+                string.Join(", ", _remembered.Order(StringComparer.Ordinal)));
+        }
+
         _cluster.Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsSnapshot, typeof(ClusterEvent.IMemberEvent));
         _replicator.Tell(Dsl.Subscribe(ClusterKeys.Catalog, Self));
         _replicator.Tell(Dsl.Subscribe(ClusterKeys.Holdings, Self));
@@ -171,6 +197,19 @@ public sealed class ReplicaActor : ReceiveActor, IWithTimers
         {
             _up[member.Address] = name;
             _log.Info("Cluster member {0} at {1} is up", name, member.Address);
+            if (name != _self && _remembered.Add(name))
+            {
+                _store.SaveMember(name);
+            }
+        }
+    }
+
+    /// <summary>A member downed (dead or cut off) is not waited for after a restart: the others healed its share.</summary>
+    private void Forget(Member member)
+    {
+        if (NodeName(member) is { } name && name != _self && _remembered.Remove(name))
+        {
+            _store.ForgetMember(name);
         }
     }
 
@@ -197,7 +236,7 @@ public sealed class ReplicaActor : ReceiveActor, IWithTimers
         }
 
         var now = DateTime.UtcNow;
-        foreach (var expired in _pending.Where(p => p.Value < now || IsSettled(p.Key, local)).Select(p => p.Key).ToList())
+        foreach (var expired in _pending.Where(p => p.Value.Until < now || IsSettled(p.Value.Action, local)).Select(p => p.Key).ToList())
         {
             _pending.Remove(expired);
         }
@@ -213,9 +252,10 @@ public sealed class ReplicaActor : ReceiveActor, IWithTimers
             _handOffWaiters.Clear();
         }
 
+        var regrouping = Regrouping(present);
         foreach (var action in ReplicaPlan.Decide(_self, _catalog.Values, members, holdings, local))
         {
-            if (_pending.ContainsKey(action.InfoHash))
+            if ((_pending.TryGetValue(action.InfoHash, out var pending) && pending.Action.GetType() == action.GetType()) || (regrouping && action is ReplicaAction.Fetch))
             {
                 continue;
             }
@@ -227,8 +267,47 @@ public sealed class ReplicaActor : ReceiveActor, IWithTimers
         Report(members, present, holdings, local);
     }
 
-    private bool IsSettled(string hash, Dictionary<string, LocalCopy> local) =>
-        _catalog.TryGetValue(hash, out var entry) && (entry.Goal == ReplicaGoal.Removed ? !local.ContainsKey(hash) : local.ContainsKey(hash));
+    /// <summary>True while this node, just started, still waits for members it was last up with.</summary>
+    private bool Regrouping(HashSet<string> present)
+    {
+        if (_regrouped)
+        {
+            return false;
+        }
+
+        var missing = ReplicaPlan.Missing(_remembered, present, DateTime.UtcNow, _regroupBy);
+        if (!missing.IsEmpty)
+        {
+            return true;
+        }
+
+        _regrouped = true;
+        var late = _remembered.Where(m => !present.Contains(m)).Order(StringComparer.Ordinal).ToList();
+        if (late.Count == 0)
+        {
+            _log.Info("Node {0} is up with every member it was last up with", _self);
+        }
+        else
+        {
+            _log.Info("Node {0} stops waiting for {1} after {2} s: placement runs over the members that are up", _self, string.Join(", ", late), _settings.RegroupTimeout.TotalSeconds);
+        }
+
+        return false;
+    }
+
+    /// <summary>The registry shows what <paramref name="action"/> was for.</summary>
+    private static bool IsSettled(ReplicaAction action, Dictionary<string, LocalCopy> local)
+    {
+        local.TryGetValue(action.InfoHash, out var copy);
+        return action switch
+        {
+            ReplicaAction.Fetch => copy is not null,
+            ReplicaAction.Drop => copy is null,
+            ReplicaAction.Stop => copy is null || copy.Stopped,
+            ReplicaAction.Start => copy is null || !copy.Stopped,
+            _ => true,
+        };
+    }
 
     private LocalCopy Describe(RegistryEntry entry)
     {
@@ -269,7 +348,7 @@ public sealed class ReplicaActor : ReceiveActor, IWithTimers
 
     private void Carry(ReplicaAction action, Dictionary<string, LocalCopy> local)
     {
-        _pending[action.InfoHash] = DateTime.UtcNow + PendingFor;
+        _pending[action.InfoHash] = (action, DateTime.UtcNow + PendingFor);
         switch (action)
         {
             case ReplicaAction.Fetch fetch:
@@ -418,6 +497,9 @@ public sealed record ReplicaSettings(string DownloadDirectory, string PeerHost, 
 
     /// <summary>How long a leaving member waits for the others to take its torrents.</summary>
     public TimeSpan HandOffTimeout { get; init; } = TimeSpan.FromMinutes(2);
+
+    /// <summary>After a start, how long the member waits for the members it was last up with before it fetches copies.</summary>
+    public TimeSpan RegroupTimeout { get; init; } = TimeSpan.FromSeconds(30);
 }
 
 public static class ReplicaActorHosting
@@ -431,7 +513,13 @@ public static class ReplicaActorHosting
     /// <see cref="ReplicaSettings.HandOffTimeout"/>), so a member that leaves gracefully never takes a torrent below its
     /// target; a kill gives no such chance, and the others heal instead.
     /// </remarks>
-    public static AkkaConfigurationBuilder AddReplicaActor(this AkkaConfigurationBuilder builder, string nodeName, ReplicaSettings? settings = null)
+    /// <param name="store">Where the member remembers the members it has been up with; none: it remembers nothing.</param>
+    public static AkkaConfigurationBuilder AddReplicaActor(
+        this AkkaConfigurationBuilder builder,
+        string nodeName,
+        ReplicaSettings? settings = null,
+        TimeSpan? regroupTimeout = null,
+        Func<ActorSystem, CatalogStore>? store = null)
     {
         var handOff = (settings ?? ReplicaSettings.Default).HandOffTimeout;
         return builder
@@ -446,7 +534,8 @@ public static class ReplicaActorHosting
                     DownloadDirectory = resolver.GetService<NodeActorSettings>().DownloadDirectory,
                     PeerHost = AkkaCluster.Get(system).SelfAddress.Host ?? "127.0.0.1",
                 };
-                var props = ReplicaActor.Props(nodeName, resolved, resolver.GetService<ITorrentEngine>(), registry.Get<PatronsActor>(), registry.Get<MonitorActor>());
+                resolved = resolved with { RegroupTimeout = regroupTimeout ?? resolved.RegroupTimeout };
+                var props = ReplicaActor.Props(nodeName, resolved, resolver.GetService<ITorrentEngine>(), registry.Get<PatronsActor>(), registry.Get<MonitorActor>(), store?.Invoke(system));
                 var replicas = system.ActorOf(props, "replicas");
                 registry.Register<ReplicaActor>(replicas);
                 var log = Logging.GetLogger(system, typeof(ReplicaActor));

@@ -78,6 +78,15 @@ public static class ReplicaPlan
         [.. catalog.Where(e => e.Goal != ReplicaGoal.Removed).OrderBy(e => e.Id).Select(e => View(e, members, holdings, present))];
 
     /// <summary>
+    /// The members this node was last up with that are not up again, while it waits for them after its start (until
+    /// <paramref name="deadline"/>). While any is missing the node fetches nothing: after a restart of the whole cluster
+    /// the first members back would otherwise be the holders of everything and download what the others still hold.
+    /// Empty: the node has regrouped (or stopped waiting), and placement runs over whoever is up.
+    /// </summary>
+    public static ImmutableArray<string> Missing(IEnumerable<string> remembered, IReadOnlyCollection<string> up, DateTime now, DateTime deadline) =>
+        now >= deadline ? [] : [.. remembered.Where(m => !up.Contains(m)).Order(StringComparer.Ordinal)];
+
+    /// <summary>
     /// The members placement uses: those up and not draining. A node that is leaving is left out, so the others take
     /// its share while it still serves.
     /// </summary>

@@ -10,7 +10,9 @@ namespace TorrentActors.Actors.Registry;
 /// This member's copy of the cluster's catalog, in the node's state database beside the registry: the table
 /// <c>cluster_catalog</c> (one row per torrent, its entry as JSON with its version) and <c>cluster_metainfo</c> (the
 /// .torrent bytes). Rows are written as changes arrive and read once at start, so one surviving member, or a restart
-/// of the whole cluster, brings the catalog back. A store without a database keeps nothing; a failed read or write is
+/// of the whole cluster, brings the catalog back. Beside them <c>cluster_members</c>: the names of the members this
+/// one has been up with, so that after a restart of the whole cluster it can wait for them to come back before it
+/// fetches what they hold. A store without a database keeps nothing; a failed read or write is
 /// a warning, never a crash.
 /// </summary>
 public sealed partial class CatalogStore
@@ -25,7 +27,8 @@ public sealed partial class CatalogStore
         _tables = new StateTables(
             databasePath,
             "CREATE TABLE IF NOT EXISTS cluster_catalog (infohash TEXT PRIMARY KEY, version INTEGER NOT NULL, entry TEXT NOT NULL);" +
-            "CREATE TABLE IF NOT EXISTS cluster_metainfo (infohash TEXT PRIMARY KEY, data BLOB NOT NULL)");
+            "CREATE TABLE IF NOT EXISTS cluster_metainfo (infohash TEXT PRIMARY KEY, data BLOB NOT NULL);" +
+            "CREATE TABLE IF NOT EXISTS cluster_members (name TEXT PRIMARY KEY)");
         _logger = logger ?? NullLogger.Instance;
     }
 
@@ -90,6 +93,36 @@ public sealed partial class CatalogStore
         command.CommandText = "INSERT INTO cluster_metainfo (infohash, data) VALUES ($hash, $data) ON CONFLICT(infohash) DO NOTHING";
         command.Parameters.AddWithValue("$hash", metainfo.InfoHash);
         command.Parameters.AddWithValue("$data", metainfo.Bytes);
+        command.ExecuteNonQuery();
+        return true;
+    });
+
+    /// <summary>The names of the members this one has been up with and has not seen downed since.</summary>
+    public IReadOnlyList<string> LoadMembers() => Run("reading the members", command =>
+    {
+        command.CommandText = "SELECT name FROM cluster_members ORDER BY name";
+        var names = new List<string>();
+        using var reader = command.ExecuteReader();
+        while (reader.Read())
+        {
+            names.Add(reader.GetString(0));
+        }
+
+        return names;
+    }) ?? [];
+
+    public bool SaveMember(string name) => Run("writing member " + name, command =>
+    {
+        command.CommandText = "INSERT INTO cluster_members (name) VALUES ($name) ON CONFLICT(name) DO NOTHING";
+        command.Parameters.AddWithValue("$name", name);
+        command.ExecuteNonQuery();
+        return true;
+    });
+
+    public bool ForgetMember(string name) => Run("forgetting member " + name, command =>
+    {
+        command.CommandText = "DELETE FROM cluster_members WHERE name = $name";
+        command.Parameters.AddWithValue("$name", name);
         command.ExecuteNonQuery();
         return true;
     });

@@ -173,6 +173,11 @@ public sealed class NodeSettings
             throw new ArgumentException("Cluster: DownAfter must be at least 1 second, AnswerTimeout, WriteTimeout and ReadTimeout at least 100 ms");
         }
 
+        if (c.RegroupTimeout < TimeSpan.Zero)
+        {
+            throw new ArgumentException($"Cluster:RegroupTimeout {c.RegroupTimeout} must not be negative");
+        }
+
         foreach (var seed in c.SeedNodes)
         {
             if (SeedNodeProblem(seed) is { } problem)

@@ -26,6 +26,9 @@ public sealed class ClusterCatalogTests
         await using var n2 = await ClusterTestNode.StartAsync(Path.Combine(temp.Path, "n2"), "n2", n1.Address);
         await using var n3 = await ClusterTestNode.StartAsync(Path.Combine(temp.Path, "n3"), "n3", n1.Address);
         await n3.WaitForMembersUpAsync(3, Formed);
+        // Each member remembers the others in its state database (to wait for them after a restart of the cluster).
+        await ClusterTestNode.WaitUntilAsync(() => new CatalogStore(n1.DatabasePath, null).LoadMembers().SequenceEqual(["n2", "n3"]), Line);
+        await ClusterTestNode.WaitUntilAsync(() => new CatalogStore(n3.DatabasePath, null).LoadMembers().SequenceEqual(["n1", "n2"]), Line);
 
         await File.WriteAllBytesAsync(Path.Combine(n1.Root, "data", "a.bin"), new byte[50_000]);
         await n1.SendAsync("file:a.bin");

@@ -5,6 +5,7 @@ using Akka.DistributedData;
 using Akka.Remote.Hosting;
 using TorrentActors.Actors.Cluster;
 using TorrentActors.Actors.Patrons;
+using TorrentActors.Actors.Registry;
 using TorrentActors.Actors.Tests.Support;
 using TorrentActors.Engine.Metainfo;
 using Xunit;
@@ -20,11 +21,15 @@ public sealed class ReplicaActorTests
 {
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
 
-    private static Task<TestNode> StartMemberAsync(string name, FakeTorrentEngine engine) =>
+    private static Task<TestNode> StartMemberAsync(string name, FakeTorrentEngine engine, CatalogStore? store = null, TimeSpan? regroupTimeout = null) =>
         TestNode.StartAsync(engine, akka: (builder, settings) => builder
             .WithRemoting("127.0.0.1", 0)
             .WithClustering(new ClusterOptions { Roles = [ClusterKeys.NodeRolePrefix + name] })
-            .AddReplicaActor(name, new ReplicaSettings(settings.DownloadDirectory, "127.0.0.1", TimeSpan.FromMilliseconds(200))));
+            .AddReplicaActor(
+                name,
+                new ReplicaSettings(settings.DownloadDirectory, "127.0.0.1", TimeSpan.FromMilliseconds(200)),
+                regroupTimeout,
+                store is null ? null : _ => store));
 
     private static async Task JoinSelfAsync(ActorSystem system)
     {
@@ -97,6 +102,42 @@ public sealed class ReplicaActorTests
             "alpha's holdings with a complete copy");
         Assert.Equal(1, mine.PeerPort);
         Assert.Equal("127.0.0.1", mine.PeerHost);
+    }
+
+    [Fact]
+    public async Task After_a_start_a_member_fetches_nothing_while_a_member_it_was_last_up_with_is_missing_and_fetches_once_the_wait_is_over()
+    {
+        using var temp = new TempFolder();
+        var store = new CatalogStore(Path.Combine(temp.Path, "state.db"), null);
+        Assert.True(store.SaveMember("beta"));
+        var engine = new FakeTorrentEngine();
+        var regroup = TimeSpan.FromSeconds(4);
+        await using var node = await StartMemberAsync("alpha", engine, store, regroup);
+        var started = DateTime.UtcNow;
+        await JoinSelfAsync(node.System);
+        var torrent = TestTorrents.Make("regroup.bin");
+        await PutAsync(node.System, new CatalogEntry(9, torrent.InfoHash.ToHex(), "regroup.bin", torrent.TotalLength, 2, "beta", null, ReplicaGoal.Running, 1), torrent);
+
+        // beta never comes back: alpha holds off (ticks every 200 ms) until the wait is over, then fetches its copy.
+        await node.Stdout.WaitForAsync(line => line == "9:regroup.bin:100", Wait);
+        Assert.True(DateTime.UtcNow - started >= regroup - TimeSpan.FromMilliseconds(300), $"fetched after {DateTime.UtcNow - started}, before the {regroup} wait was over");
+        Assert.Single(engine.Sessions);
+        Assert.Equal(["beta"], store.LoadMembers());
+    }
+
+    [Fact]
+    public async Task A_member_with_no_member_remembered_fetches_at_once_and_never_remembers_itself()
+    {
+        using var temp = new TempFolder();
+        var store = new CatalogStore(Path.Combine(temp.Path, "state.db"), null);
+        var engine = new FakeTorrentEngine();
+        await using var node = await StartMemberAsync("alpha", engine, store, TimeSpan.FromMinutes(5));
+        await JoinSelfAsync(node.System);
+        var torrent = TestTorrents.Make("fresh.bin");
+        await PutAsync(node.System, new CatalogEntry(4, torrent.InfoHash.ToHex(), "fresh.bin", torrent.TotalLength, 2, "beta", null, ReplicaGoal.Running, 1), torrent);
+
+        await node.Stdout.WaitForAsync(line => line == "4:fresh.bin:100", Wait);
+        Assert.Empty(store.LoadMembers()); // only itself is up: nothing to remember
     }
 
     [Fact]

@@ -25,6 +25,19 @@ public class ReplicaPlanTests
         ReplicaPlan.Decide(self, [entry], members, holdings, copy is null ? new Dictionary<string, LocalCopy>() : new Dictionary<string, LocalCopy> { [Hash] = copy });
 
     [Fact]
+    public void After_a_start_the_members_last_up_with_this_one_are_missing_until_they_are_up_or_the_wait_is_over()
+    {
+        var now = new DateTime(2026, 12, 2, 1, 0, 0, DateTimeKind.Utc);
+        var deadline = now.AddSeconds(30);
+
+        Assert.Equal(["node-b", "node-c"], ReplicaPlan.Missing(["node-c", "node-b"], ["node-a"], now, deadline).ToArray());
+        Assert.Equal(["node-c"], ReplicaPlan.Missing(["node-c", "node-b"], ["node-a", "node-b"], now, deadline).ToArray());
+        Assert.Empty(ReplicaPlan.Missing(["node-c", "node-b"], Three, now, deadline));
+        Assert.Empty(ReplicaPlan.Missing(["node-c", "node-b"], ["node-a"], deadline, deadline));
+        Assert.Empty(ReplicaPlan.Missing([], ["node-a"], now, deadline));
+    }
+
+    [Fact]
     public void The_node_seeding_the_users_file_is_a_holder_and_placement_picks_the_rest_among_the_others()
     {
         var holders = ReplicaPlan.Holders(Entry(origin: "node-c"), Three);
