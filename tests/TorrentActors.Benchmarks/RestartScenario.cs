@@ -9,7 +9,9 @@ namespace TorrentActors.Benchmarks;
 /// data, against a full check of the same data in the same run (the file's modification time moved, so the resume
 /// data no longer vouches for it), best of 3 each, the data in the page cache. (b) A node holding 1,000 small seeded
 /// torrents: process start until all are back at <c>100</c>, and the process's peak RSS. Options:
-/// <c>--size-mib N</c> (default 1024), <c>--torrents N</c> (default 1000), <c>--only big|many</c>, <c>--keep</c>.
+/// <c>--size-mib N</c> (default 1024), <c>--torrents N</c> (default 1000), <c>--only big|many</c>, <c>--keep</c>, and
+/// <c>--node PATH</c>: the node's <c>torrentactors.dll</c> to run, e.g. one installed with <c>dotnet publish -r RID</c>
+/// (ReadyToRun), instead of this checkout's build.
 /// </summary>
 public sealed class RestartScenario : IScenario
 {
@@ -27,7 +29,13 @@ public sealed class RestartScenario : IScenario
         var count = int.Parse(Option("--torrents") ?? "1000", CultureInfo.InvariantCulture);
         var only = Option("--only");
         var keep = args.Contains("--keep");
-        var dll = NodeDll();
+        var dll = Option("--node") is { } given ? Path.GetFullPath(given) : NodeDll();
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException("no node at --node", dll);
+        }
+
+        Console.WriteLine($"node: {dll}{(IsReadyToRun(dll) ? " (ReadyToRun)" : " (JIT)")}");
         if (only is null or "big")
         {
             await OneBigTorrentAsync(dll, sizeMiB, keep);
@@ -193,6 +201,14 @@ public sealed class RestartScenario : IScenario
         }
 
         return Directory.CreateDirectory(folder).FullName;
+    }
+
+    /// <summary>True when the assembly carries ReadyToRun code (a managed native header), as <c>dotnet publish</c> of the node makes it.</summary>
+    private static bool IsReadyToRun(string dll)
+    {
+        using var stream = File.OpenRead(dll);
+        using var reader = new System.Reflection.PortableExecutable.PEReader(stream);
+        return reader.PEHeaders.CorHeader?.ManagedNativeHeaderDirectory.Size > 0;
     }
 
     /// <summary><c>src/TorrentActors.Node/bin/CONFIGURATION/net10.0/torrentactors.dll</c> of this checkout.</summary>
