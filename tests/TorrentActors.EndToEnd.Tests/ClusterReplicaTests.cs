@@ -76,6 +76,7 @@ public sealed class ClusterReplicaTests(ITestOutputHelper output)
 
         await watch.WaitUntilAsync(() => watch.AllStdout.Any(l => l.StartsWith($"replica: healed {id}:data.bin on {other.Name}", StringComparison.Ordinal)), Start, "the healed event");
         Assert.Contains(watch.AllStdout, l => l.StartsWith($"replica: placed {id}:data.bin on {other.Name}", StringComparison.Ordinal));
+        Assert.Contains(watch.AllStdout, l => l.StartsWith($"replica: fetching {id}:data.bin on {other.Name} (from {holder.Name})", StringComparison.Ordinal));
         await using var status = NodeProcess.Start(temp.Path, ["status", "--node", otherAddress, "--long"]);
         status.CloseStdin();
         Assert.Equal(0, await status.WaitForExitAsync(Start));

@@ -236,9 +236,19 @@ public sealed class ReplicaActor : ReceiveActor, IWithTimers
         }
 
         var now = DateTime.UtcNow;
-        foreach (var expired in _pending.Where(p => p.Value.Until < now || IsSettled(p.Value.Action, local)).Select(p => p.Key).ToList())
+        foreach (var (hash, (action, until)) in _pending.ToList())
         {
-            _pending.Remove(expired);
+            var settled = IsSettled(action, local);
+            if (settled && action is ReplicaAction.Fetch fetch)
+            {
+                var sources = _holdings.Values.Where(h => h.Node != _self && _up.ContainsValue(h.Node) && h.Torrents.ContainsKey(hash.ToLowerInvariant())).Select(h => h.Node).Order(StringComparer.Ordinal).ToList();
+                Event(fetch.Entry.Id, fetch.Entry.Name, "fetching", sources.Count == 0 ? "no member has a copy yet" : "from " + string.Join(", ", sources));
+            }
+
+            if (settled || until < now)
+            {
+                _pending.Remove(hash);
+            }
         }
 
         Publish(local);
