@@ -87,7 +87,7 @@ public static class NodeActorsHosting
             .AddStdoutActor()
             .AddLifetimeActor()
             .AddMonitorActor()
-            .AddPatronsActor();
+            .AddPatronsActor(answers: cluster is null);
         var intake = cluster is null ? builder.AddLocalTorrentIntake() : builder.AddClusterMembership(cluster);
         return intake
             .AddTorrentWriterActor()

@@ -48,9 +48,19 @@ public sealed class ClusterCatalogTests
         await n3.SendAsync("stop:1");
         var after = await n3.WaitForCatalogAsync(catalog => catalog.Count == 3 && catalog.Values.Any(e => e is { Id: 1, Goal: ReplicaGoal.Stopped }), Line);
         Assert.Equal([1, 2, 3], after.Values.Select(e => e.Id).Order());
+        // The member that took the command answers it, once; the others only follow the catalog.
+        Assert.Equal("1:a.bin:stopped", await n3.Stdout.WaitForAsync(line => line.EndsWith(":stopped", StringComparison.Ordinal), Line));
+        await n3.SendAsync("start:1");
+        Assert.Equal("1:a.bin:started", await n3.Stdout.WaitForAsync(line => line.EndsWith(":started", StringComparison.Ordinal), Line));
         while (n3.Stdout.TryRead(out var extra))
         {
             Assert.False(extra!.StartsWith("error:", StringComparison.Ordinal), $"n3 printed {extra}");
+            Assert.False(extra.EndsWith(":stopped", StringComparison.Ordinal) || extra.EndsWith(":started", StringComparison.Ordinal), $"n3 answered twice: {extra}");
+        }
+
+        while (n2.Stdout.TryRead(out var other))
+        {
+            Assert.False(other!.EndsWith(":stopped", StringComparison.Ordinal) || other.EndsWith(":started", StringComparison.Ordinal), $"n2 answered a command it did not take: {other}");
         }
     }
 

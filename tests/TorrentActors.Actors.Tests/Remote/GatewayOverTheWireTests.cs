@@ -58,13 +58,13 @@ public sealed class GatewayOverTheWireTests() : TestKit("akka.test.timefactor = 
         var missing = Assert.IsType<RemoteReplies.CommandFailed>(await Ask(gateway, new RemoteCommands.SeedFile("nothing-here")));
         Assert.Equal("no such file", missing.Reason);
 
-        Assert.Equal(new RemoteReplies.CommandAccepted("stop:1"), await Ask(gateway, new RemoteCommands.StopTorrent(1)));
-        Assert.Equal(new RemoteReplies.CommandAccepted("start:1"), await Ask(gateway, new RemoteCommands.StartTorrent(1)));
+        Assert.Equal(new RemoteReplies.CommandApplied("stop:1", 1, "payload.bin", "stopped"), await Ask(gateway, new RemoteCommands.StopTorrent(1)));
+        Assert.Equal(new RemoteReplies.CommandApplied("start:1", 1, "payload.bin", "started"), await Ask(gateway, new RemoteCommands.StartTorrent(1)));
         Assert.Equal(new RemoteReplies.CommandFailed("stop:9", "no torrent with ID 9"), await Ask(gateway, new RemoteCommands.StopTorrent(9)));
         Assert.Equal(new RemoteReplies.CommandFailed("start:9", "no torrent with ID 9"), await Ask(gateway, new RemoteCommands.StartTorrent(9)));
         Assert.Equal(new RemoteReplies.CommandFailed("remove:9", "no torrent with ID 9"), await Ask(gateway, new RemoteCommands.RemoveTorrent(9)));
 
-        Assert.Equal(new RemoteReplies.CommandAccepted("remove:1"), await Ask(gateway, new RemoteCommands.RemoveTorrent(1)));
+        Assert.Equal(new RemoteReplies.CommandApplied("remove:1", 1, "payload.bin", "removed"), await Ask(gateway, new RemoteCommands.RemoveTorrent(1)));
         Assert.Equal(new RemoteEvents.TorrentRemoved(1), await watcher.FishForMessageAsync<RemoteEvents.TorrentRemoved>(_ => true, Timeout));
 
         var readded = Assert.IsType<RemoteReplies.TorrentAdded>(await Ask(gateway, new RemoteCommands.AddTorrentBytes([.. torrentBytes])));

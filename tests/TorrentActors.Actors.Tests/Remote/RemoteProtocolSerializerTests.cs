@@ -28,6 +28,7 @@ public sealed class RemoteProtocolSerializerTests : TestKit
         RemoteCommands.Unsubscribe.Instance,
         new RemoteReplies.TorrentAdded("file:/data/a", 4, "a", Hash),
         new RemoteReplies.CommandAccepted("stop:4"),
+        new RemoteReplies.CommandApplied("stop:4", 4, "a:b.bin", "stopped"),
         new RemoteReplies.CommandFailed("torrent:x", "no such file"),
         new RemoteReplies.StatusReport([new RemoteEvents.TorrentProgress(1, "a", -1, Hash, "stopped"), new RemoteEvents.TorrentProgress(2, "b:c", 100, Hash, "seeding")]),
         new RemoteReplies.Subscribed([]),
