@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using TorrentActors.Actors.Remote;
+using TorrentActors.Client;
 using TorrentActors.Contracts;
 using TorrentActors.Contracts.Output;
 using TorrentActors.Contracts.Remote;

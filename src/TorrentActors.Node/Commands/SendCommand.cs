@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TorrentActors.Actors.Remote;
+using TorrentActors.Client;
 using TorrentActors.Contracts.Instructions;
 using TorrentActors.Contracts.Remote;
 

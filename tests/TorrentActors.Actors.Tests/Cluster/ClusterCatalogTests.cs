@@ -141,8 +141,8 @@ public sealed class ClusterCatalogTests
         var catalog = Akka.DistributedData.LWWDictionary<string, CatalogEntry>.Empty.SetItem(node.Cluster, entry.InfoHash, entry, (_, e) => e.Version);
 
         Assert.IsType<ClusterSerializer>(serialization.FindSerializerFor(entry));
-        Assert.IsNotType<Actors.Remote.RefusingSerializer>(serialization.FindSerializerFor(catalog));
-        Assert.IsNotType<Actors.Remote.RefusingSerializer>(serialization.FindSerializerFor(entry.InfoHash));
+        Assert.IsNotType<TorrentActors.Client.RefusingSerializer>(serialization.FindSerializerFor(catalog));
+        Assert.IsNotType<TorrentActors.Client.RefusingSerializer>(serialization.FindSerializerFor(entry.InfoHash));
         var serializer = serialization.FindSerializerFor(catalog);
         var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, catalog);
         var back = (Akka.DistributedData.LWWDictionary<string, CatalogEntry>)serialization.Deserialize(serializer.ToBinary(catalog), serializer.Identifier, manifest);

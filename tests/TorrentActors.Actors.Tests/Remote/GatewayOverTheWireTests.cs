@@ -5,6 +5,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.TestKit.Xunit2;
 using TorrentActors.Actors.Remote;
+using TorrentActors.Client;
 using TorrentActors.Contracts.Remote;
 using Xunit;
 

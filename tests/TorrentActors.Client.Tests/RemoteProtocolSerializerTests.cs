@@ -3,11 +3,11 @@ using System.Runtime.Serialization;
 using System.Text;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
-using TorrentActors.Actors.Remote;
+using TorrentActors.Client;
 using TorrentActors.Contracts.Remote;
 using Xunit;
 
-namespace TorrentActors.Actors.Tests.Remote;
+namespace TorrentActors.Client.Tests;
 
 public sealed class RemoteProtocolSerializerTests : TestKit
 {
