@@ -37,6 +37,7 @@ public sealed class RemoteProtocolSerializerTests : TestKit
         new RemoteEvents.TorrentCompleted(3, "c", Hash),
         new RemoteEvents.NodeError("bogus", "unknown command"),
         new RemoteEvents.TorrentRemoved(9),
+        new RemoteEvents.CommandAnswered(9, "a:b.bin", "removed", "remove:9"),
         new RemoteEvents.TorrentProgress(4, "d", 100, Hash, "elsewhere", new RemoteEvents.ReplicaInfo(2, true, [new("n1", 100, true, true), new("n2", 40, false, false)])),
         new RemoteEvents.ReplicaChanged(4, "d", "healed", "n2", "2 complete copies on n1, n3"),
     ];

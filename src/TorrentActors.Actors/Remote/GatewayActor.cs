@@ -147,7 +147,9 @@ public sealed class GatewayActor : ReceiveActor, IWithTimers
                 _torrents[answer.Id.Value] = known with { State = answer.Outcome == CommandOutcome.Stopped ? "stopped" : known.Percent >= 100 ? "seeding" : "downloading" };
             }
 
-            Answer(answer.Request, new RemoteReplies.CommandApplied(answer.Command, answer.Id.Value, answer.Name, OutputFormat.OutcomeName(answer.Outcome)));
+            var outcome = OutputFormat.OutcomeName(answer.Outcome);
+            Answer(answer.Request, new RemoteReplies.CommandApplied(answer.Command, answer.Id.Value, answer.Name, outcome));
+            Publish(new RemoteEvents.CommandAnswered(answer.Id.Value, answer.Name, outcome, answer.Command));
         });
         Receive<TorrentEvents.TorrentForgotten>(forgotten =>
         {

@@ -58,6 +58,7 @@ public static class RemoteProtocol
         [typeof(RemoteEvents.TorrentCompleted)] = "completed-v1",
         [typeof(RemoteEvents.NodeError)] = "error-v1",
         [typeof(RemoteEvents.TorrentRemoved)] = "removed-v1",
+        [typeof(RemoteEvents.CommandAnswered)] = "answer-v1",
         [typeof(RemoteEvents.ReplicaChanged)] = "replica-v1",
     }.ToFrozenDictionary();
 }

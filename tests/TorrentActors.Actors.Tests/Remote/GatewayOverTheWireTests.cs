@@ -66,6 +66,7 @@ public sealed class GatewayOverTheWireTests() : TestKit("akka.test.timefactor = 
         Assert.Equal(new RemoteReplies.CommandFailed("remove:9", "no torrent with ID 9"), await Ask(gateway, new RemoteCommands.RemoveTorrent(9)));
 
         Assert.Equal(new RemoteReplies.CommandApplied("remove:1", 1, "payload.bin", "removed"), await Ask(gateway, new RemoteCommands.RemoveTorrent(1)));
+        Assert.Equal(new RemoteEvents.CommandAnswered(1, "payload.bin", "removed", "remove:1"), await watcher.FishForMessageAsync<RemoteEvents.CommandAnswered>(a => a.Outcome == "removed", Timeout));
         Assert.Equal(new RemoteEvents.TorrentRemoved(1), await watcher.FishForMessageAsync<RemoteEvents.TorrentRemoved>(_ => true, Timeout));
 
         var readded = Assert.IsType<RemoteReplies.TorrentAdded>(await Ask(gateway, new RemoteCommands.AddTorrentBytes([.. torrentBytes])));

@@ -61,6 +61,8 @@ public sealed partial class RemoteControlTests
         var added = await RunClientAsync(temp, "send", "--node", node, "file:" + data);
         Assert.Equal(["1:ctl.bin:-1"], added.Stdout);
         await a.ReadUntilAsync(line => line == "1:ctl.bin:100", Transfer);
+        await using var watch = NodeProcess.Start(temp.Path, ["watch", "--node", node]);
+        await WaitUntilWatchingAsync(watch);
 
         var sent = await RunClientAsync(temp, "send", "--node", node, "stop:1", "stop:1", "start:1", "remove:1", "remove:1");
 
@@ -68,6 +70,8 @@ public sealed partial class RemoteControlTests
         Assert.Equal(["1:ctl.bin:stopped", "1:ctl.bin:stopped", "1:ctl.bin:started", "1:ctl.bin:removed", "error: remove:1: no torrent with ID 1"], sent.Stdout);
         await a.ReadUntilAsync(line => line == "error: remove:1: no torrent with ID 1", Transfer);
         Assert.Equal(["1:ctl.bin:-1", "1:ctl.bin:100", "1:ctl.bin:stopped", "1:ctl.bin:stopped", "1:ctl.bin:started", "1:ctl.bin:removed", "error: remove:1: no torrent with ID 1"], a.AllStdout);
+        await watch.ReadUntilAsync(line => line == "error: remove:1: no torrent with ID 1", Transfer);
+        Assert.Equal(a.AllStdout.Skip(1), watch.AllStdout); // watch starts from the snapshot (1:ctl.bin:100)
     }
 
     [Fact]
