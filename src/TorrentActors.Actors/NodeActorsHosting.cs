@@ -4,7 +4,7 @@ using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using TorrentActors.Actors.Cluster;
-using TorrentActors.Actors.Diagnostics;
+using TorrentActors.Client;
 using TorrentActors.Actors.Fetching;
 using TorrentActors.Actors.Input;
 using TorrentActors.Actors.Lifetime;
@@ -95,7 +95,7 @@ public static class NodeActorsHosting
             .AddStdoutActor()
             .AddLifetimeActor()
             .AddMonitorActor()
-            .AddPatronsActor();
+            .AddPatronsActor(answers: cluster is null);
         var intake = cluster is null ? builder.AddLocalTorrentIntake() : builder.AddClusterMembership(cluster);
         return intake
             .AddTorrentWriterActor()

@@ -60,7 +60,7 @@ internal sealed class TorrentFiles(string directory)
         name.Length is > 8 and <= 255
         && name.EndsWith(".torrent", StringComparison.OrdinalIgnoreCase)
         && name[0] != '.'
-        && !name.Any(c => c is '/' or '\\' or ':' or '\0' || char.IsControl(c))
+        && !name.Any(c => c is '/' or '\\' or '\0' || (c == ':' && OperatingSystem.IsWindows()) || char.IsControl(c))
         && !name.Contains("..", StringComparison.Ordinal)
         && string.Equals(Path.GetFileName(name), name, StringComparison.Ordinal);
 }

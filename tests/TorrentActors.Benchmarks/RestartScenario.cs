@@ -117,7 +117,7 @@ public sealed class RestartScenario : IScenario
 
                 // The makes run side by side, so the IDs follow the order they finish in, not the commands'.
                 var left = names.ToHashSet(StringComparer.Ordinal);
-                await first.ReadUntilAsync(l => l.EndsWith(":100", StringComparison.Ordinal) && left.Remove(l.Split(':')[1]) && left.Count == 0, Timeout);
+                await first.ReadUntilAsync(l => l.EndsWith(":100", StringComparison.Ordinal) && left.Remove(l[(l.IndexOf(':') + 1)..l.LastIndexOf(':')]) && left.Count == 0, Timeout);
                 await StopAsync(first);
                 expected = first.AllStdout.Where(l => l.EndsWith(":100", StringComparison.Ordinal)).ToArray();
             }

@@ -21,6 +21,35 @@ public class OutputFormatTests
         Assert.Equal("3:movie.mkv:-1", OutputFormat.ToText(Progress("movie.mkv", -1)));
     }
 
+    [Theory]
+    [InlineData(CommandOutcome.Stopped, "3:a:b.bin:stopped")]
+    [InlineData(CommandOutcome.Started, "3:a:b.bin:started")]
+    [InlineData(CommandOutcome.Removed, "3:a:b.bin:removed")]
+    public void Answers_are_written_as_id_name_and_a_word_where_progress_has_a_number(CommandOutcome outcome, string line)
+    {
+        Assert.Equal(line, OutputFormat.ToText(new NodeOutputs.Answer(new TorrentId(3), "a:b.bin", outcome, "stop:3", RequestId.None)));
+    }
+
+    [Fact]
+    public void Answers_in_json_carry_the_id_name_answer_and_command()
+    {
+        var json = OutputFormat.ToJson(new NodeOutputs.Answer(new TorrentId(3), "a.bin", CommandOutcome.Removed, "remove:3", RequestId.None));
+        Assert.Equal("""{"id":3,"name":"a.bin","answer":"removed","command":"remove:3"}""", json);
+    }
+
+    [Fact]
+    public void A_stopped_torrent_in_a_status_reply_reads_stopped_and_everything_else_keeps_its_percent()
+    {
+        var stopped = Progress("a.bin", 40) with { State = TorrentState.Stopped };
+        Assert.Equal("3:a.bin:stopped", OutputFormat.ToText(stopped with { StatusReply = true }));
+        Assert.Equal("3:a.bin:40", OutputFormat.ToText(stopped));
+        Assert.Equal("3:a.bin:40", OutputFormat.ToText(Progress("a.bin", 40) with { StatusReply = true }));
+        var elsewhere = new NodeOutputs.ReplicaSummary(2, false, HeldHere: false, []);
+        Assert.Equal("3:a.bin:40", OutputFormat.ToText(stopped with { StatusReply = true, Replicas = elsewhere }));
+        Assert.Contains("\"state\":\"stopped\"", OutputFormat.ToJson(stopped with { StatusReply = true }), StringComparison.Ordinal);
+        Assert.Contains("\"percent\":40", OutputFormat.ToJson(stopped with { StatusReply = true }), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Errors_name_the_command_and_the_reason()
     {

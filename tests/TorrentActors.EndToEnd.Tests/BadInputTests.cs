@@ -126,7 +126,7 @@ public class BadInputTests
     }
 
     [Fact]
-    public async Task Stop_start_remove_and_status_work_on_a_running_torrent()
+    public async Task Stop_start_remove_and_status_work_on_a_running_torrent_and_each_command_answers_one_line()
     {
         using var temp = new TempFolder();
         var good = temp.RandomFile("ctl.bin", 20_000);
@@ -136,11 +136,44 @@ public class BadInputTests
         await node.SendAsync("status");
         Assert.Equal("1:ctl.bin:100", await node.NextLineAsync());
         await node.SendAsync("stop:1");
+        Assert.Equal("1:ctl.bin:stopped", await node.NextLineAsync());
+        await node.SendAsync("stop:1");
+        Assert.Equal("1:ctl.bin:stopped", await node.NextLineAsync());
+        await node.SendAsync("status");
+        Assert.Equal("1:ctl.bin:stopped", await node.NextLineAsync());
         await node.SendAsync("start:1");
+        Assert.Equal("1:ctl.bin:started", await node.NextLineAsync());
         await node.SendAsync("remove:1");
+        Assert.Equal("1:ctl.bin:removed", await node.NextLineAsync());
         await node.SendAsync("stop:1");
         Assert.Equal("error: stop:1: no torrent with ID 1", await node.NextLineAsync());
         Assert.True(File.Exists(good));
         Assert.True(Protocol.IsClean(node.AllStdout));
+    }
+
+    [Fact]
+    public async Task With_json_each_stop_start_and_remove_answers_one_json_line_and_status_says_stopped()
+    {
+        using var temp = new TempFolder();
+        var good = temp.RandomFile("ctl.bin", 20_000);
+        await using var node = StartNode(temp, "--json");
+        await node.SendAsync("file:" + good);
+        await node.ReadUntilAsync(l => l.Contains("\"percent\":100", StringComparison.Ordinal));
+
+        await node.SendAsync("stop:1");
+        Assert.Equal("""{"id":1,"name":"ctl.bin","answer":"stopped","command":"stop:1"}""", await node.NextLineAsync());
+        await node.SendAsync("status");
+        using (var status = System.Text.Json.JsonDocument.Parse(await node.NextLineAsync()))
+        {
+            Assert.Equal("stopped", status.RootElement.GetProperty("state").GetString());
+            Assert.Equal(100, status.RootElement.GetProperty("percent").GetInt32());
+        }
+
+        await node.SendAsync("start:1");
+        Assert.Equal("""{"id":1,"name":"ctl.bin","answer":"started","command":"start:1"}""", await node.NextLineAsync());
+        await node.SendAsync("remove:1");
+        Assert.Equal("""{"id":1,"name":"ctl.bin","answer":"removed","command":"remove:1"}""", await node.NextLineAsync());
+        await node.SendAsync("remove:1");
+        Assert.Equal("""{"error":"no torrent with ID 1","command":"remove:1"}""", await node.NextLineAsync());
     }
 }

@@ -44,7 +44,7 @@ public sealed partial class ClusterTests
         await using var stop = NodeProcess.Start(temp.Path, ["send", "--node", await WaitForRemoteAddressAsync(n2), "stop:1", "stop:9"]);
         stop.CloseStdin();
         Assert.Equal(1, await stop.WaitForExitAsync(Wait));
-        Assert.Equal(["error: stop:9: no torrent with ID 9"], stop.AllStdout);
+        Assert.Equal(["1:b.bin:stopped", "error: stop:9: no torrent with ID 9"], stop.AllStdout);
         await n3.WaitUntilAsync(() => n3.Stderr.Contains("torrent 1 b.bin", StringComparison.Ordinal) && n3.Stderr.Contains("is Stopped, version 3", StringComparison.Ordinal), Wait, "node 3 sees torrent 1 stopped");
         Assert.All(new[] { n1, n2, n3 }, node => Assert.False(node.HasExited, node.Describe()));
     }

@@ -64,9 +64,14 @@ public sealed class TorrentFilesTests : IAsyncLifetime
     [InlineData("../a.torrent", false)]
     [InlineData("..a.torrent", false)]
     [InlineData("/a.torrent", false)]
-    [InlineData("C:a.torrent", false)]
     [InlineData(".hidden.torrent", false)]
     [InlineData("a.torrent.txt", false)]
     public void Names_are_checked_before_any_file_system_access(string name, bool safe) =>
         Assert.Equal(safe, TorrentFiles.IsSafeName(name));
+
+    [Theory]
+    [InlineData("C:a.torrent")]
+    [InlineData("a:b.bin.torrent")]
+    public void A_name_with_a_colon_is_served_except_on_windows(string name) =>
+        Assert.Equal(!OperatingSystem.IsWindows(), TorrentFiles.IsSafeName(name));
 }

@@ -15,7 +15,9 @@ namespace TorrentActors.Actors.Cluster;
 /// not to this member's patrons. A torrent made here (<c>file:</c>) is added as seeded in place by this node and, once
 /// the catalog gave it its ID, handed to the patrons under that ID to seed at once; a fetched one (<c>torrent:</c>) is
 /// only added to the catalog (the replicas decide who downloads it), and this member prints its <c>ID:NAME:-1</c>
-/// line. A refusal, or no answer within <see cref="ClusterSettings.AnswerTimeout"/>, is an <c>error:</c> line.
+/// line. A stop, start or remove the catalog took is answered here, on the member that took it, with its answer line
+/// (<c>ID:NAME:stopped</c>, <c>started</c>, <c>removed</c>); every member's copies follow the catalog. A refusal, or no
+/// answer within <see cref="ClusterSettings.AnswerTimeout"/>, is an <c>error:</c> line.
 /// </summary>
 public sealed class ClusterIntakeActor : ReceiveActor
 {
@@ -59,7 +61,15 @@ public sealed class ClusterIntakeActor : ReceiveActor
                     Added(open, entry, succeeded.Created, node, patrons, monitor);
                     break;
                 case CatalogReplies.Succeeded { Entry: var entry }:
-                    Context.System.EventStream.Publish(new TorrentEvents.CommandRouted(new TorrentId(entry.Id), answered.Command, answered.Request));
+                    var id = new TorrentId(entry.Id);
+                    var outcome = answered.Asked switch
+                    {
+                        InstructionCommands.StartTorrent => CommandOutcome.Started,
+                        InstructionCommands.RemoveTorrent => CommandOutcome.Removed,
+                        _ => CommandOutcome.Stopped,
+                    };
+                    monitor.Tell(new NodeOutputs.Answer(id, entry.Name, outcome, answered.Command, answered.Request));
+                    Context.System.EventStream.Publish(new TorrentEvents.CommandRouted(id, answered.Command, answered.Request));
                     break;
             }
         });

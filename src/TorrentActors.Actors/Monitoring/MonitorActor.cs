@@ -12,7 +12,7 @@ namespace TorrentActors.Actors.Monitoring;
 
 /// <summary>
 /// Turns the patrons' status reports into <c>ID:NAME:PERCENT</c> lines, only when something changed.
-/// The patrons' errors pass through here too, so they keep their order relative to the progress lines. In a cluster a
+/// The patrons' errors and answer lines pass through here too, so they keep their order relative to the progress lines. In a cluster a
 /// torrent's first line may come from the member that took the command (<see cref="FirstLine"/>) before, or without,
 /// a local copy: it is written once either way.
 /// </summary>
@@ -47,6 +47,7 @@ public sealed class MonitorActor : ReceiveActor
             NotifyIfComplete(lifetime);
         });
         Receive<NodeOutputs.Error>(error => stdout.Tell(error));
+        Receive<NodeOutputs.Answer>(answer => stdout.Tell(answer));
         Receive<ClusterStatus>(status => _cluster = status.Views);
         Receive<FirstLine>(first =>
         {
@@ -59,7 +60,7 @@ public sealed class MonitorActor : ReceiveActor
         {
             foreach (var torrent in MonitorState.WithReplicas(_state, _cluster))
             {
-                stdout.Tell(torrent);
+                stdout.Tell(torrent with { StatusReply = true });
             }
         });
     }

@@ -15,7 +15,9 @@ namespace TorrentActors.Actors.Patrons;
 /// One torrent: owns its engine session (Add + StartAsync), reports every status change to the monitor,
 /// and obeys stop/start/remove. A transient failure throws (the back-off supervisor restarts it and the torrent
 /// resumes); a failure no retry can fix is reported and the patron stops. Errors go through the monitor
-/// (<c>errors</c>), so on stdout they follow the torrent's progress lines in order.
+/// (<c>errors</c>), so on stdout they follow the torrent's progress lines in order; so do the answer lines
+/// (<c>ID:NAME:stopped</c>, <c>started</c>, <c>removed</c>) it writes once a command took effect, when it is told to answer
+/// (not on a cluster member, where the member that took the command answers).
 /// </summary>
 public sealed class PatronActor : ReceiveActor, IWithTimers
 {
@@ -31,14 +33,17 @@ public sealed class PatronActor : ReceiveActor, IWithTimers
     private readonly IActorRef _errors;
     private readonly bool _startSession;
     private readonly ResumeStore _resume;
+    private readonly bool _answers;
+    private InstructionCommands.RemoveTorrent? _removing;
     private long _savedVerified = -1;
     private ITorrentSession? _session;
     private EventHandler<TorrentStatus>? _onStatus;
     private bool _finished;
 
-    public PatronActor(TorrentId id, TorrentCommands.OpenTorrent open, ITorrentEngine engine, IActorRef patrons, IActorRef monitor, IActorRef errors, bool startSession = true, ResumeStore? resume = null)
+    public PatronActor(TorrentId id, TorrentCommands.OpenTorrent open, ITorrentEngine engine, IActorRef patrons, IActorRef monitor, IActorRef errors, bool startSession = true, ResumeStore? resume = null, bool answers = true)
     {
         _resume = resume ?? ResumeStore.None;
+        _answers = answers;
         _startSession = startSession;
         _id = id;
         _open = open;
@@ -53,13 +58,21 @@ public sealed class PatronActor : ReceiveActor, IWithTimers
         Receive<InstructionCommands.StopTorrent>(stop => Run(stop, s => s.StopAsync()));
         Receive<InstructionCommands.StartTorrent>(start => Run(start, s => s.StartAsync()));
         Receive<InstructionCommands.RemoveTorrent>(remove =>
+        {
+            _removing = remove;
             _engine.RemoveAsync(_open.Torrent.InfoHash).PipeTo(
                 Self,
                 success: () => PatronMessages.SessionRemoved.Instance,
-                failure: ex => new PatronMessages.CommandFailed(remove.Command, remove.Request, ex)));
+                failure: ex => new PatronMessages.CommandFailed(remove.Command, remove.Request, ex));
+        });
         Receive<PatronMessages.SessionRemoved>(_ =>
         {
             _finished = true;
+            if (_removing is { } removed)
+            {
+                Answer(removed, CommandOutcome.Removed);
+            }
+
             _resume.Delete(_open.Torrent.InfoHash);
             if (_open.ClusterCopy)
             {
@@ -71,8 +84,9 @@ public sealed class PatronActor : ReceiveActor, IWithTimers
         Receive<PatronMessages.SaveResume>(_ => SaveResume(force: false));
         Receive<PatronMessages.CommandDone>(done =>
         {
-            _log.Info("{0} done", done.Command);
+            _log.Info("{0} done", done.Instruction.Command);
             SaveResume(force: true); // after stop:ID, what the run verified is on record at once
+            Answer(done.Instruction, done.Instruction is InstructionCommands.StartTorrent ? CommandOutcome.Started : CommandOutcome.Stopped);
         });
         Receive<PatronMessages.CommandFailed>(failed =>
         {
@@ -93,8 +107,9 @@ public sealed class PatronActor : ReceiveActor, IWithTimers
     }
 
     /// <summary>With <paramref name="startSession"/> false the session is added but not started (a torrent that was stopped).</summary>
-    public static Props Props(TorrentId id, TorrentCommands.OpenTorrent open, ITorrentEngine engine, IActorRef patrons, IActorRef monitor, IActorRef errors, bool startSession = true, ResumeStore? resume = null) =>
-        Akka.Actor.Props.Create(() => new PatronActor(id, open, engine, patrons, monitor, errors, startSession, resume));
+    /// <summary><paramref name="answers"/>: write an answer line for every stop, start and remove once it took effect.</summary>
+    public static Props Props(TorrentId id, TorrentCommands.OpenTorrent open, ITorrentEngine engine, IActorRef patrons, IActorRef monitor, IActorRef errors, bool startSession = true, ResumeStore? resume = null, bool answers = true) =>
+        Akka.Actor.Props.Create(() => new PatronActor(id, open, engine, patrons, monitor, errors, startSession, resume, answers));
 
     public ITimerScheduler Timers { get; set; } = null!;
 
@@ -206,7 +221,7 @@ public sealed class PatronActor : ReceiveActor, IWithTimers
 
         action(_session).PipeTo(
             Self,
-            success: () => new PatronMessages.CommandDone(instruction.Command),
+            success: () => new PatronMessages.CommandDone(instruction),
             failure: ex => new PatronMessages.CommandFailed(instruction.Command, instruction.Request, ex));
     }
 
@@ -264,6 +279,15 @@ public sealed class PatronActor : ReceiveActor, IWithTimers
         }
 
         _log.Info("Deleted the cluster copy of torrent {0} ({1}): {2} files under {3}", _id, _open.Torrent.Name, deleted, root);
+    }
+
+    /// <summary>The command's answer line, through the monitor so it follows the torrent's progress lines.</summary>
+    private void Answer(InstructionCommands.IInstruction instruction, CommandOutcome outcome)
+    {
+        if (_answers)
+        {
+            _monitor.Tell(new NodeOutputs.Answer(_id, _open.Torrent.Name, outcome, instruction.Command, instruction.Request));
+        }
     }
 
     private void Report(TorrentStatus status) =>

@@ -1,4 +1,5 @@
 using TorrentActors.Contracts;
+using TorrentActors.Contracts.Instructions;
 using TorrentActors.Engine.Client;
 using TorrentActors.Engine.Metainfo;
 
@@ -65,7 +66,7 @@ internal static class PatronMessages
         }
     }
 
-    public sealed record CommandDone(string Command);
+    public sealed record CommandDone(InstructionCommands.IInstruction Instruction);
 
     public sealed record CommandFailed(string Command, RequestId Request, Exception Exception);
 }

@@ -70,6 +70,7 @@ public sealed class PatronsActor : ReceiveActor, IWithUnboundedStash
     private readonly IActorRef _monitor;
     private readonly IActorRef _stdout;
     private readonly ResumeStore _resume;
+    private readonly bool _answers;
     private IActorRef _journal = ActorRefs.Nobody;
     private RegistryState _registry = RegistryState.Empty;
     private bool _restored;
@@ -77,8 +78,13 @@ public sealed class PatronsActor : ReceiveActor, IWithUnboundedStash
     private PendingWrite? _pending;
     private long _lastTag;
 
-    public PatronsActor(NodeActorSettings settings, ITorrentEngine engine, IActorRef monitor, IActorRef stdout, ResumeStore? resume = null)
+    /// <param name="answers">
+    /// Whether a stop, start or remove gets its answer line here (<c>ID:NAME:stopped</c>...): on a single node it does; on a
+    /// cluster member the intake answers the commands it took, and the patrons only carry out the cluster's decisions.
+    /// </param>
+    public PatronsActor(NodeActorSettings settings, ITorrentEngine engine, IActorRef monitor, IActorRef stdout, ResumeStore? resume = null, bool answers = true)
     {
+        _answers = answers;
         _settings = settings;
         _engine = engine;
         _monitor = monitor;
@@ -188,8 +194,8 @@ public sealed class PatronsActor : ReceiveActor, IWithUnboundedStash
 
     public IStash Stash { get; set; } = null!;
 
-    public static Props Props(NodeActorSettings settings, ITorrentEngine engine, IActorRef monitor, IActorRef stdout, ResumeStore? resume = null) =>
-        Akka.Actor.Props.Create(() => new PatronsActor(settings, engine, monitor, stdout, resume));
+    public static Props Props(NodeActorSettings settings, ITorrentEngine engine, IActorRef monitor, IActorRef stdout, ResumeStore? resume = null, bool answers = true) =>
+        Akka.Actor.Props.Create(() => new PatronsActor(settings, engine, monitor, stdout, resume, answers));
 
     /// <summary>The journal child behind a back-off supervisor that restarts it when it stops (after a failed write).</summary>
     protected override void PreStart()
@@ -328,7 +334,7 @@ public sealed class PatronsActor : ReceiveActor, IWithUnboundedStash
 
     private void Spawn(TorrentId id, TorrentCommands.OpenTorrent open, bool startSession)
     {
-        var patron = PatronActor.Props(id, open, _engine, Self, _monitor, errors: _monitor, startSession, _resume);
+        var patron = PatronActor.Props(id, open, _engine, Self, _monitor, errors: _monitor, startSession, _resume, _answers);
         var options = Backoff.OnFailure(patron, "patron", _settings.RestartMinBackoff, _settings.RestartMaxBackoff, 0.2, -1)
             .WithSupervisorStrategy(new OneForOneStrategy(Decider.From(ex => ErrorText.IsPermanent(ex) ? Directive.Stop : Directive.Restart)));
         var child = Context.ActorOf(BackoffSupervisor.Props(options), open.Torrent.InfoHash.ToHex());
@@ -341,7 +347,8 @@ public sealed class PatronsActor : ReceiveActor, IWithUnboundedStash
     /// <summary>
     /// Decides the command against the registry, has its events written, then hands the stop, start or remove to the
     /// torrent's patron (if it still has one: a torrent whose patron gave up stays registered until removed) and says
-    /// so on the event stream; an error if the registry refuses it or its events cannot be written.
+    /// so on the event stream; an error if the registry refuses it or its events cannot be written. The patron answers
+    /// once its session did what was asked; a torrent without a patron is answered here once the events are written.
     /// </summary>
     private void Route(TorrentId id, RegistryCommands.IRegistryCommand registryCommand, InstructionCommands.IInstruction message)
     {
@@ -361,6 +368,7 @@ public sealed class PatronsActor : ReceiveActor, IWithUnboundedStash
         }
 
         var sender = Sender;
+        var name = _registry.Entries.TryGetValue(id.Value, out var registered) ? registered.Name : "";
         Write(decision.Events, command, message.Request, () =>
         {
             if (message is InstructionCommands.RemoveTorrent && live is not null)
@@ -369,6 +377,17 @@ public sealed class PatronsActor : ReceiveActor, IWithUnboundedStash
             }
 
             live?.Supervisor.Tell(message, sender);
+            if (live is null && _answers)
+            {
+                var outcome = message switch
+                {
+                    InstructionCommands.StartTorrent => CommandOutcome.Started,
+                    InstructionCommands.RemoveTorrent => CommandOutcome.Removed,
+                    _ => CommandOutcome.Stopped,
+                };
+                _monitor.Tell(new NodeOutputs.Answer(id, name, outcome, command, message.Request));
+            }
+
             Context.System.EventStream.Publish(new TorrentEvents.CommandRouted(id, message.Command, message.Request));
         });
     }
@@ -399,14 +418,15 @@ public sealed record RegistryUnreadable(string? DatabasePath, string Reason);
 public static class PatronsActorHosting
 {
     /// <summary>Adds the patrons supervisor and a shutdown task that stops every session before the actors stop.</summary>
-    public static AkkaConfigurationBuilder AddPatronsActor(this AkkaConfigurationBuilder builder) =>
+    /// <param name="answers">Whether the patrons write the answer lines of stop, start and remove (not on a cluster member).</param>
+    public static AkkaConfigurationBuilder AddPatronsActor(this AkkaConfigurationBuilder builder, bool answers = true) =>
         builder.WithActors((system, registry, resolver) =>
         {
             var settings = resolver.GetService<NodeActorSettings>();
             var engine = resolver.GetService<ITorrentEngine>();
             var resume = resolver.GetService<ResumeStore>() ?? ResumeStore.None;
             var patrons = system.ActorOf(
-                PatronsActor.Props(settings, engine, registry.Get<MonitorActor>(), registry.Get<StdoutActor>(), resume),
+                PatronsActor.Props(settings, engine, registry.Get<MonitorActor>(), registry.Get<StdoutActor>(), resume, answers),
                 "patrons");
             registry.Register<PatronsActor>(patrons);
             var gone = patrons.WatchAsync();

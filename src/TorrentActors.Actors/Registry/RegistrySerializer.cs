@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
-using TorrentActors.Actors.Serialization;
+using TorrentActors.Client;
 
 namespace TorrentActors.Actors.Registry;
 

@@ -17,8 +17,8 @@ namespace TorrentActors.Actors.Remote;
 /// The node's remote door at <see cref="RemoteProtocol.GatewayPath"/>. Each command gets a new <see cref="RequestId"/>
 /// and goes, as the message it is, to the same parser the stdin bridge feeds (an upload goes straight to the <see cref="TorrentIntake"/>),
 /// so a remote command does exactly what its line on stdin does. The instruction carries the request id through the
-/// node and every outcome carries it back — the patrons publish the torrents they accept and the commands they route,
-/// the stdout actor the errors it prints — so the gateway answers the sender that made that request and no other,
+/// node and every outcome carries it back — the patrons publish the torrents they accept, the stdout actor the answer
+/// lines (a stop, start or remove that took effect) and errors it prints — so the gateway answers the sender that made that request and no other,
 /// however many send the same command. Progress and error lines fan out to subscribers, who are watched and dropped
 /// when they die.
 /// </summary>
@@ -140,7 +140,17 @@ public sealed class GatewayActor : ReceiveActor, IWithTimers
                 accepted.Id.Value, accepted.Name, -1, accepted.InfoHash.ToHex(), "stopped"));
             Answer(accepted.Request, new RemoteReplies.TorrentAdded(accepted.Command, accepted.Id.Value, accepted.Name, accepted.InfoHash.ToHex()));
         });
-        Receive<TorrentEvents.CommandRouted>(routed => Answer(routed.Request, new RemoteReplies.CommandAccepted(routed.Command)));
+        Receive<NodeOutputs.Answer>(answer =>
+        {
+            if (answer.Outcome != CommandOutcome.Removed && _torrents.TryGetValue(answer.Id.Value, out var known))
+            {
+                _torrents[answer.Id.Value] = known with { State = answer.Outcome == CommandOutcome.Stopped ? "stopped" : known.Percent >= 100 ? "seeding" : "downloading" };
+            }
+
+            var outcome = OutputFormat.OutcomeName(answer.Outcome);
+            Answer(answer.Request, new RemoteReplies.CommandApplied(answer.Command, answer.Id.Value, answer.Name, outcome));
+            Publish(new RemoteEvents.CommandAnswered(answer.Id.Value, answer.Name, outcome, answer.Command));
+        });
         Receive<TorrentEvents.TorrentForgotten>(forgotten =>
         {
             _torrents.Remove(forgotten.Id.Value);
@@ -167,7 +177,6 @@ public sealed class GatewayActor : ReceiveActor, IWithTimers
         var events = Context.System.EventStream;
         events.Subscribe(Self, typeof(NodeOutputs.INodeOutput));
         events.Subscribe(Self, typeof(TorrentAccepted));
-        events.Subscribe(Self, typeof(TorrentEvents.CommandRouted));
         events.Subscribe(Self, typeof(TorrentEvents.TorrentForgotten));
         events.Subscribe(Self, typeof(ClusterStatus));
         events.Subscribe(Self, typeof(ReplicaEvent));

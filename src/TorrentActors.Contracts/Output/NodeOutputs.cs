@@ -10,7 +10,8 @@ public static class NodeOutputs
 
     /// <summary>
     /// <c>ID:NAME:PERCENT</c>. <paramref name="Percent"/> is -1 while the torrent is known but not started,
-    /// then the whole-number percentage of verified data.
+    /// then the whole-number percentage of verified data. <paramref name="StatusReply"/>: a line of a <c>status</c>
+    /// reply, where a stopped torrent this node holds reads <c>ID:NAME:stopped</c> in plain text.
     /// </summary>
     public sealed record Progress(
         TorrentId Id,
@@ -22,7 +23,8 @@ public static class NodeOutputs
         long UploadRate,
         int PeerCount,
         string? TrackerError = null,
-        ReplicaSummary? Replicas = null) : INodeOutput;
+        ReplicaSummary? Replicas = null,
+        bool StatusReply = false) : INodeOutput;
 
     /// <summary>
     /// In a cluster: how many complete copies the torrent should have (<paramref name="Target"/>), whether it has them,
@@ -34,6 +36,20 @@ public static class NodeOutputs
     /// <summary>One member's copy: <paramref name="Holder"/> when placement chose it.</summary>
     public sealed record ReplicaCopy(string Node, int Percent, bool Complete, bool Holder);
 
+    /// <summary>
+    /// <c>ID:NAME:stopped</c>, <c>ID:NAME:started</c> or <c>ID:NAME:removed</c>: the answer to a stop, start or remove once
+    /// it took effect. A word where a progress line has a number, so a parent tells the two apart.
+    /// </summary>
+    public sealed record Answer(TorrentId Id, string Name, CommandOutcome Outcome, string Command, RequestId Request) : INodeOutput;
+
     /// <summary><c>error: COMMAND: REASON</c>; <paramref name="Request"/> is the request the command came from (not printed).</summary>
     public sealed record Error(string Command, string Reason, RequestId Request) : INodeOutput;
+}
+
+/// <summary>What a stop, start or remove did.</summary>
+public enum CommandOutcome
+{
+    Stopped,
+    Started,
+    Removed,
 }

@@ -17,9 +17,12 @@ public static class OutputFormat
 
     public static string ToText(NodeOutputs.INodeOutput output) => output switch
     {
+        NodeOutputs.Progress { StatusReply: true, State: TorrentState.Stopped, Replicas: not { HeldHere: false } } p =>
+            $"{p.Id.Value.ToString(CultureInfo.InvariantCulture)}:{OneLine(p.Name, int.MaxValue)}:{OutcomeName(CommandOutcome.Stopped)}",
         NodeOutputs.Progress p => string.Create(
             CultureInfo.InvariantCulture,
             $"{p.Id.Value}:{OneLine(p.Name, int.MaxValue)}:{p.Percent}"),
+        NodeOutputs.Answer a => $"{a.Id.Value.ToString(CultureInfo.InvariantCulture)}:{OneLine(a.Name, int.MaxValue)}:{OutcomeName(a.Outcome)}",
         NodeOutputs.Error e => $"error: {OneLine(e.Command, MaxEchoedCommandLength)}: {OneLine(e.Reason, int.MaxValue)}",
         _ => throw new ArgumentOutOfRangeException(nameof(output), output.GetType().Name, "unknown output"),
     };
@@ -67,6 +70,12 @@ public static class OutputFormat
                     }
 
                     break;
+                case NodeOutputs.Answer a:
+                    writer.WriteNumber("id", a.Id.Value);
+                    writer.WriteString("name", a.Name);
+                    writer.WriteString("answer", OutcomeName(a.Outcome));
+                    writer.WriteString("command", Shorten(a.Command, MaxEchoedCommandLength));
+                    break;
                 case NodeOutputs.Error e:
                     writer.WriteString("error", e.Reason);
                     writer.WriteString("command", Shorten(e.Command, MaxEchoedCommandLength));
@@ -80,6 +89,15 @@ public static class OutputFormat
 
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
+
+    /// <summary>The word of an answer line: <c>stopped</c>, <c>started</c> or <c>removed</c>.</summary>
+    public static string OutcomeName(CommandOutcome outcome) => outcome switch
+    {
+        CommandOutcome.Stopped => "stopped",
+        CommandOutcome.Started => "started",
+        CommandOutcome.Removed => "removed",
+        _ => outcome.ToString().ToLowerInvariant(),
+    };
 
     public static string StateName(TorrentState state) => state switch
     {

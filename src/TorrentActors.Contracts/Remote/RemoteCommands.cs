@@ -6,8 +6,8 @@ namespace TorrentActors.Contracts.Remote;
 /// What another process may ask a node's gateway (<see cref="RemoteProtocol.GatewayPath"/>). The commands with a
 /// pipe form are what <see cref="Instructions.PipeGrammar"/> reads from a line and writes back as one, and the node
 /// resolves them exactly as it does the lines of its stdin. The reply goes to the sender, for that command alone:
-/// <see cref="RemoteReplies.TorrentAdded"/>, <see cref="RemoteReplies.CommandAccepted"/> or
-/// <see cref="RemoteReplies.CommandFailed"/>, never silence.
+/// <see cref="RemoteReplies.TorrentAdded"/>, <see cref="RemoteReplies.CommandApplied"/> (a stop, start or remove once it
+/// took effect) or <see cref="RemoteReplies.CommandFailed"/>, never silence.
 /// </summary>
 public static class RemoteCommands
 {

@@ -46,6 +46,12 @@ public static class RemoteEvents
     /// <summary><c>error: COMMAND: REASON</c> as the node printed it, whoever sent the command.</summary>
     public sealed record NodeError(string Command, string Reason) : IRemoteEvent;
 
+    /// <summary>
+    /// <c>ID:NAME:OUTCOME</c> as the node printed it: a stop, start or remove took effect, whoever sent it;
+    /// <paramref name="Outcome"/> is <c>stopped</c>, <c>started</c> or <c>removed</c>.
+    /// </summary>
+    public sealed record CommandAnswered(int Id, string Name, string Outcome, string Command) : IRemoteEvent;
+
     /// <summary>The torrent left the node (removed or given up).</summary>
     public sealed record TorrentRemoved(int Id) : IRemoteEvent;
 }

@@ -49,6 +49,7 @@ public static class RemoteProtocol
         [typeof(RemoteCommands.Unsubscribe)] = "unsubscribe-v1",
         [typeof(RemoteReplies.TorrentAdded)] = "added-v1",
         [typeof(RemoteReplies.CommandAccepted)] = "accepted-v1",
+        [typeof(RemoteReplies.CommandApplied)] = "applied-v1",
         [typeof(RemoteReplies.CommandFailed)] = "failed-v1",
         [typeof(RemoteReplies.StatusReport)] = "status-report-v1",
         [typeof(RemoteReplies.Subscribed)] = "subscribed-v1",
@@ -57,6 +58,7 @@ public static class RemoteProtocol
         [typeof(RemoteEvents.TorrentCompleted)] = "completed-v1",
         [typeof(RemoteEvents.NodeError)] = "error-v1",
         [typeof(RemoteEvents.TorrentRemoved)] = "removed-v1",
+        [typeof(RemoteEvents.CommandAnswered)] = "answer-v1",
         [typeof(RemoteEvents.ReplicaChanged)] = "replica-v1",
     }.ToFrozenDictionary();
 }

@@ -10,7 +10,13 @@ public static class RemoteReplies
     /// <summary>The torrent is on the node as <paramref name="Id"/>; <paramref name="InfoHash"/> is 40 hex digits.</summary>
     public sealed record TorrentAdded(string Command, int Id, string Name, string InfoHash) : IRemoteReply;
 
-    /// <summary>A stop, start or remove went to a torrent the node knows.</summary>
+    /// <summary>
+    /// A stop, start or remove took effect on torrent <paramref name="Id"/>; <paramref name="Outcome"/> is <c>stopped</c>,
+    /// <c>started</c> or <c>removed</c>, the word of the node's answer line <c>ID:NAME:OUTCOME</c>.
+    /// </summary>
+    public sealed record CommandApplied(string Command, int Id, string Name, string Outcome) : IRemoteReply;
+
+    /// <summary>A stop, start or remove went to a torrent the node knows (the reply of nodes before answer lines).</summary>
     public sealed record CommandAccepted(string Command) : IRemoteReply;
 
     /// <summary>The command failed; <paramref name="Reason"/> is what the node prints after <c>error: COMMAND:</c>.</summary>

@@ -25,8 +25,20 @@ public static class TorrentPaths
         }
     }
 
-    /// <summary>Why <paramref name="component"/> is not a safe single path component, or null when it is.</summary>
-    public static string? FindProblem(string component)
+    /// <summary>
+    /// Why <paramref name="component"/> is not a safe single path component on the platform the node runs on, or null
+    /// when it is.
+    /// </summary>
+    public static string? FindProblem(string component) => FindProblem(component, OperatingSystem.IsWindows());
+
+    /// <summary>
+    /// Why <paramref name="component"/> is not a safe single path component, or null when it is. Everywhere: empty,
+    /// <c>.</c> and <c>..</c>, a separator (<c>/</c> or <c>\</c>), a control character (NUL included), more than 255
+    /// characters. On <paramref name="windows"/> also a colon (a drive letter or an alternate data stream), the
+    /// characters Windows does not allow in a name, a name ending in a dot or space, and the reserved device names
+    /// (<c>CON</c>, <c>NUL</c>, <c>COM1</c>...). On Linux and macOS a colon or a device name is an ordinary file name.
+    /// </summary>
+    public static string? FindProblem(string component, bool windows)
     {
         if (component.Length == 0)
         {
@@ -53,6 +65,11 @@ public static class TorrentPaths
             return "has a component longer than 255 characters";
         }
 
+        return windows ? FindWindowsProblem(component) : null;
+    }
+
+    private static string? FindWindowsProblem(string component)
+    {
         var dot = component.IndexOf('.');
         var stem = (dot < 0 ? component : component[..dot]).TrimEnd(' ');
         if (ReservedNames.Contains(stem))
@@ -65,8 +82,21 @@ public static class TorrentPaths
             return $"looks like an absolute path: '{component}'";
         }
 
+        if (component.IndexOfAny(WindowsForbidden) >= 0)
+        {
+            return $"has a character Windows does not allow in a name: '{component}'";
+        }
+
+        if (component[^1] is '.' or ' ')
+        {
+            return $"ends in a dot or a space, which Windows drops: '{component}'";
+        }
+
         return null;
     }
+
+    /// <summary>The printable characters a Windows file name may not hold (a colon names a drive or a data stream).</summary>
+    private static readonly char[] WindowsForbidden = [':', '<', '>', '"', '|', '?', '*'];
 
     /// <summary>
     /// Joins <paramref name="components"/> under <paramref name="rootFolder"/> and proves the result stays inside it.

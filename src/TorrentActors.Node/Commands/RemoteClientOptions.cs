@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using TorrentActors.Actors.Remote;
+using TorrentActors.Client;
 using TorrentActors.Contracts;
 using TorrentActors.Contracts.Output;
 using TorrentActors.Contracts.Remote;
@@ -107,6 +108,10 @@ internal sealed class RemoteClientOptions
     /// <summary><c>ID:NAME:PERCENT</c>, exactly as the node prints it.</summary>
     public static string Line(RemoteEvents.TorrentProgress progress) =>
         string.Create(CultureInfo.InvariantCulture, $"{progress.Id}:{OutputFormat.OneLine(progress.Name, int.MaxValue)}:{progress.Percent}");
+
+    /// <summary><c>ID:NAME:stopped</c>, <c>ID:NAME:started</c> or <c>ID:NAME:removed</c>, exactly as the node prints its answer.</summary>
+    public static string Line(RemoteReplies.CommandApplied applied) =>
+        string.Create(CultureInfo.InvariantCulture, $"{applied.Id}:{OutputFormat.OneLine(applied.Name, int.MaxValue)}:{applied.Outcome}");
 
     /// <summary><c>replica: KIND ID:NAME on NODE (DETAIL)</c>: a cluster's replica event.</summary>
     public static string Line(RemoteEvents.ReplicaChanged replica) =>

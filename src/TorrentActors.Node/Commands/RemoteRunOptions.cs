@@ -4,6 +4,7 @@ using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Microsoft.Extensions.DependencyInjection;
 using TorrentActors.Actors.Remote;
+using TorrentActors.Client;
 using TorrentActors.Contracts.Remote;
 using TorrentActors.Node.Hosting;
 

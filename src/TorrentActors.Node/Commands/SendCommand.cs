@@ -1,5 +1,6 @@
 using System.CommandLine;
 using TorrentActors.Actors.Remote;
+using TorrentActors.Client;
 using TorrentActors.Contracts.Instructions;
 using TorrentActors.Contracts.Remote;
 
@@ -21,7 +22,7 @@ internal static class SendCommand
         };
         var upload = new Option<bool>("--upload") { Description = "torrent:PATH reads PATH here and sends the .torrent's bytes to the node" };
         var replyTimeout = new Option<double>("--timeout") { Description = "Seconds to wait for each reply (making a big torrent takes a while)", DefaultValueFactory = _ => 300 };
-        var command = new Command("send", "Send commands to a running node; print each reply as ID:NAME:PERCENT or error: COMMAND: REASON.") { commands, upload, replyTimeout };
+        var command = new Command("send", "Send commands to a running node; print each reply as ID:NAME:PERCENT, ID:NAME:stopped|started|removed or error: COMMAND: REASON.") { commands, upload, replyTimeout };
         client.SetConnectedAction(command, async (remote, result, stdout, stderr, cancellationToken) =>
         {
             var lines = result.GetValue(commands) is { Length: > 0 } given ? Each(given) : ReadLinesAsync(Console.In, cancellationToken);
@@ -107,6 +108,9 @@ internal static class SendCommand
             case RemoteReplies.TorrentAdded added:
                 await stdout.WriteLineAsync(RemoteClientOptions.Line(new RemoteEvents.TorrentProgress(added.Id, added.Name, -1, added.InfoHash, "stopped")));
                 await stderr.WriteLineAsync($"added {added.Id}: {added.Name} ({added.InfoHash})");
+                return true;
+            case RemoteReplies.CommandApplied applied:
+                await stdout.WriteLineAsync(RemoteClientOptions.Line(applied));
                 return true;
             case RemoteReplies.CommandAccepted:
                 return true;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using TorrentActors.Actors.Remote;
+using TorrentActors.Client;
 using TorrentActors.Contracts.Remote;
 
 namespace TorrentActors.Node.Commands;

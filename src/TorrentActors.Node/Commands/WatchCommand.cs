@@ -41,6 +41,9 @@ internal static class WatchCommand
                             percents[progress.Id] = progress.Percent;
                             await stdout.WriteLineAsync(RemoteClientOptions.Line(progress));
                             break;
+                        case RemoteEvents.CommandAnswered answered:
+                            await stdout.WriteLineAsync(RemoteClientOptions.Line(new RemoteReplies.CommandApplied(answered.Command, answered.Id, answered.Name, answered.Outcome)));
+                            break;
                         case RemoteEvents.NodeError error:
                             await stdout.WriteLineAsync(RemoteClientOptions.Line(error.Command, error.Reason));
                             break;

@@ -7,6 +7,7 @@ using TorrentActors.Actors;
 using TorrentActors.Actors.Cluster;
 using TorrentActors.Actors.Registry;
 using TorrentActors.Actors.Remote;
+using TorrentActors.Client;
 using TorrentActors.Contracts.Remote;
 using TorrentActors.Engine.Client;
 using TorrentActors.Tracker;

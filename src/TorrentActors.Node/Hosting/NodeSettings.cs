@@ -4,6 +4,7 @@ using Microsoft.Extensions.Logging;
 using TorrentActors.Actors;
 using TorrentActors.Actors.Cluster;
 using TorrentActors.Actors.Remote;
+using TorrentActors.Client;
 using TorrentActors.Contracts.Remote;
 using TorrentActors.Engine.Client;
 using TorrentActors.Tracker;

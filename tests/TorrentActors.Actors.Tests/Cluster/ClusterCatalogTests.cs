@@ -51,9 +51,19 @@ public sealed class ClusterCatalogTests
         await n3.SendAsync("stop:1");
         var after = await n3.WaitForCatalogAsync(catalog => catalog.Count == 3 && catalog.Values.Any(e => e is { Id: 1, Goal: ReplicaGoal.Stopped }), Line);
         Assert.Equal([1, 2, 3], after.Values.Select(e => e.Id).Order());
+        // The member that took the command answers it, once; the others only follow the catalog.
+        Assert.Equal("1:a.bin:stopped", await n3.Stdout.WaitForAsync(line => line.EndsWith(":stopped", StringComparison.Ordinal), Line));
+        await n3.SendAsync("start:1");
+        Assert.Equal("1:a.bin:started", await n3.Stdout.WaitForAsync(line => line.EndsWith(":started", StringComparison.Ordinal), Line));
         while (n3.Stdout.TryRead(out var extra))
         {
             Assert.False(extra!.StartsWith("error:", StringComparison.Ordinal), $"n3 printed {extra}");
+            Assert.False(extra.EndsWith(":stopped", StringComparison.Ordinal) || extra.EndsWith(":started", StringComparison.Ordinal), $"n3 answered twice: {extra}");
+        }
+
+        while (n2.Stdout.TryRead(out var other))
+        {
+            Assert.False(other!.EndsWith(":stopped", StringComparison.Ordinal) || other.EndsWith(":started", StringComparison.Ordinal), $"n2 answered a command it did not take: {other}");
         }
     }
 
@@ -134,8 +144,8 @@ public sealed class ClusterCatalogTests
         var catalog = Akka.DistributedData.LWWDictionary<string, CatalogEntry>.Empty.SetItem(node.Cluster, entry.InfoHash, entry, (_, e) => e.Version);
 
         Assert.IsType<ClusterSerializer>(serialization.FindSerializerFor(entry));
-        Assert.IsNotType<Actors.Remote.RefusingSerializer>(serialization.FindSerializerFor(catalog));
-        Assert.IsNotType<Actors.Remote.RefusingSerializer>(serialization.FindSerializerFor(entry.InfoHash));
+        Assert.IsNotType<TorrentActors.Client.RefusingSerializer>(serialization.FindSerializerFor(catalog));
+        Assert.IsNotType<TorrentActors.Client.RefusingSerializer>(serialization.FindSerializerFor(entry.InfoHash));
         var serializer = serialization.FindSerializerFor(catalog);
         var manifest = Akka.Serialization.Serialization.ManifestFor(serializer, catalog);
         var back = (Akka.DistributedData.LWWDictionary<string, CatalogEntry>)serialization.Deserialize(serializer.ToBinary(catalog), serializer.Identifier, manifest);

@@ -6,6 +6,7 @@ using Akka.TestKit.Xunit2;
 using TorrentActors.Actors.Cluster;
 using TorrentActors.Actors.Registry;
 using TorrentActors.Actors.Remote;
+using TorrentActors.Client;
 using Xunit;
 
 namespace TorrentActors.Actors.Tests.Cluster;

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using TorrentActors.Actors.Cluster;
 using TorrentActors.Actors.Remote;
+using TorrentActors.Client;
 using TorrentActors.Actors.Tests.Support;
 using TorrentActors.Contracts.Remote;
 using TorrentActors.Engine.Client;

@@ -119,7 +119,9 @@ public class PatronSupervisionTests
         await node.SendAsync("remove:1");
         await node.SendAsync("stop:1");
 
-        Assert.Equal("error: stop:1: no torrent with ID 1", await node.Stdout.NextAsync());
+        // The remove's answer and the stop's refusal may come in either order (the stop is refused at once).
+        string[] answers = [await node.Stdout.NextAsync(), await node.Stdout.NextAsync()];
+        Assert.Equal(["1:gone.bin:removed", "error: stop:1: no torrent with ID 1"], answers.Order(StringComparer.Ordinal));
         var kit = new TestKit(node.System);
         await kit.AwaitAssertAsync(() => Assert.Single(engine.Removed), TimeSpan.FromSeconds(10));
 
@@ -150,6 +152,52 @@ public class PatronSupervisionTests
         await kit.AwaitAssertAsync(() => Assert.Equal(1, engine.Sessions.Single().StopCount), TimeSpan.FromSeconds(10));
         await node.SendAsync("start:1");
         await kit.AwaitAssertAsync(() => Assert.Equal(2, engine.Sessions.Single().StartCount), TimeSpan.FromSeconds(10));
+    }
+
+    [Fact]
+    public async Task Stop_start_and_remove_each_answer_one_line_once_the_session_did_it_and_status_shows_a_stopped_torrent()
+    {
+        var engine = new FakeTorrentEngine();
+        await using var node = await StartWithTorrentAsync(engine, "answer.bin");
+        await node.Stdout.WaitForAsync(l => l == "1:answer.bin:100");
+
+        await node.SendAsync("stop:1");
+        Assert.Equal("1:answer.bin:stopped", await node.Stdout.NextAsync());
+        Assert.Equal(1, engine.Sessions.Single().StopCount);
+        await node.SendAsync("stop:1");
+        Assert.Equal("1:answer.bin:stopped", await node.Stdout.NextAsync());
+        await node.SendAsync("status");
+        Assert.Equal("1:answer.bin:stopped", await node.Stdout.NextAsync());
+
+        await node.SendAsync("start:1");
+        Assert.Equal("1:answer.bin:started", await node.Stdout.NextAsync());
+        Assert.Equal(2, engine.Sessions.Single().StartCount);
+        await node.SendAsync("status");
+        Assert.Equal("1:answer.bin:100", await node.Stdout.NextAsync());
+
+        await node.SendAsync("remove:1");
+        Assert.Equal("1:answer.bin:removed", await node.Stdout.NextAsync());
+        Assert.Single(engine.Removed);
+        await node.SendAsync("start:1");
+        Assert.Equal("error: start:1: no torrent with ID 1", await node.Stdout.NextAsync());
+        Assert.False(node.Stdout.TryRead(out var extra), $"one line per command, but also {extra}");
+    }
+
+    [Fact]
+    public async Task With_json_the_answers_are_json_objects_with_the_torrent_and_the_command()
+    {
+        var engine = new FakeTorrentEngine();
+        await using var node = await StartWithTorrentAsync(engine, "answer.bin", s => s with { Json = true });
+        await node.Stdout.WaitForAsync(l => l.Contains("\"percent\":100", StringComparison.Ordinal));
+
+        await node.SendAsync("stop:1");
+        Assert.Equal("""{"id":1,"name":"answer.bin","answer":"stopped","command":"stop:1"}""", await node.Stdout.NextAsync());
+        await node.SendAsync("status");
+        Assert.Contains("\"state\":\"stopped\"", await node.Stdout.NextAsync(), StringComparison.Ordinal);
+        await node.SendAsync("start:1");
+        Assert.Equal("""{"id":1,"name":"answer.bin","answer":"started","command":"start:1"}""", await node.Stdout.NextAsync());
+        await node.SendAsync("remove:1");
+        Assert.Equal("""{"id":1,"name":"answer.bin","answer":"removed","command":"remove:1"}""", await node.Stdout.NextAsync());
     }
 
     [Fact]

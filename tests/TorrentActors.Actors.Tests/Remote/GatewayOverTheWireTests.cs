@@ -5,6 +5,7 @@ using Akka.Actor;
 using Akka.Event;
 using Akka.TestKit.Xunit2;
 using TorrentActors.Actors.Remote;
+using TorrentActors.Client;
 using TorrentActors.Contracts.Remote;
 using Xunit;
 
@@ -58,14 +59,28 @@ public sealed class GatewayOverTheWireTests() : TestKit("akka.test.timefactor = 
         var missing = Assert.IsType<RemoteReplies.CommandFailed>(await Ask(gateway, new RemoteCommands.SeedFile("nothing-here")));
         Assert.Equal("no such file", missing.Reason);
 
-        Assert.Equal(new RemoteReplies.CommandAccepted("stop:1"), await Ask(gateway, new RemoteCommands.StopTorrent(1)));
-        Assert.Equal(new RemoteReplies.CommandAccepted("start:1"), await Ask(gateway, new RemoteCommands.StartTorrent(1)));
+        Assert.Equal(new RemoteReplies.CommandApplied("stop:1", 1, "payload.bin", "stopped"), await Ask(gateway, new RemoteCommands.StopTorrent(1)));
+        Assert.Equal(new RemoteReplies.CommandApplied("start:1", 1, "payload.bin", "started"), await Ask(gateway, new RemoteCommands.StartTorrent(1)));
         Assert.Equal(new RemoteReplies.CommandFailed("stop:9", "no torrent with ID 9"), await Ask(gateway, new RemoteCommands.StopTorrent(9)));
         Assert.Equal(new RemoteReplies.CommandFailed("start:9", "no torrent with ID 9"), await Ask(gateway, new RemoteCommands.StartTorrent(9)));
         Assert.Equal(new RemoteReplies.CommandFailed("remove:9", "no torrent with ID 9"), await Ask(gateway, new RemoteCommands.RemoveTorrent(9)));
 
-        Assert.Equal(new RemoteReplies.CommandAccepted("remove:1"), await Ask(gateway, new RemoteCommands.RemoveTorrent(1)));
-        Assert.Equal(new RemoteEvents.TorrentRemoved(1), await watcher.FishForMessageAsync<RemoteEvents.TorrentRemoved>(_ => true, Timeout));
+        Assert.Equal(new RemoteReplies.CommandApplied("remove:1", 1, "payload.bin", "removed"), await Ask(gateway, new RemoteCommands.RemoveTorrent(1)));
+        // The answer comes through the stdout writer, the torrent's departure straight from the patrons: either may be first.
+        var gone = new List<RemoteEvents.IRemoteEvent>();
+        await watcher.FishForMessageAsync<RemoteEvents.IRemoteEvent>(
+            e =>
+            {
+                if (e is RemoteEvents.TorrentRemoved or RemoteEvents.CommandAnswered { Outcome: "removed" })
+                {
+                    gone.Add(e);
+                }
+
+                return gone.Count == 2;
+            },
+            Timeout);
+        Assert.Contains(new RemoteEvents.CommandAnswered(1, "payload.bin", "removed", "remove:1"), gone);
+        Assert.Contains(new RemoteEvents.TorrentRemoved(1), gone);
 
         var readded = Assert.IsType<RemoteReplies.TorrentAdded>(await Ask(gateway, new RemoteCommands.AddTorrentBytes([.. torrentBytes])));
         Assert.Equal((2, "payload.bin", added.InfoHash), (readded.Id, readded.Name, readded.InfoHash));

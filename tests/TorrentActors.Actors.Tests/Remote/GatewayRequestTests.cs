@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using TorrentActors.Actors.Remote;
+using TorrentActors.Client;
 using TorrentActors.Actors.Tests.Support;
 using TorrentActors.Contracts.Remote;
 using Xunit;

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using TorrentActors.Actors.Remote;
+using TorrentActors.Client;
 using TorrentActors.Contracts.Remote;
 using TorrentActors.Engine.Client;
 

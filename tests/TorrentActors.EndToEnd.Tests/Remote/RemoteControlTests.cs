@@ -52,6 +52,29 @@ public sealed partial class RemoteControlTests
     }
 
     [Fact]
+    public async Task Send_prints_the_answer_line_of_stop_start_and_remove_once_each_took_effect()
+    {
+        using var temp = new TempFolder();
+        var data = temp.RandomFile("ctl.bin", 20_000);
+        await using var a = StartDaemon(temp, "a", "--no-tracker");
+        var node = await WaitForRemoteAddressAsync(a);
+        var added = await RunClientAsync(temp, "send", "--node", node, "file:" + data);
+        Assert.Equal(["1:ctl.bin:-1"], added.Stdout);
+        await a.ReadUntilAsync(line => line == "1:ctl.bin:100", Transfer);
+        await using var watch = NodeProcess.Start(temp.Path, ["watch", "--node", node]);
+        await WaitUntilWatchingAsync(watch);
+
+        var sent = await RunClientAsync(temp, "send", "--node", node, "stop:1", "stop:1", "start:1", "remove:1", "remove:1");
+
+        Assert.Equal(1, sent.ExitCode);
+        Assert.Equal(["1:ctl.bin:stopped", "1:ctl.bin:stopped", "1:ctl.bin:started", "1:ctl.bin:removed", "error: remove:1: no torrent with ID 1"], sent.Stdout);
+        await a.ReadUntilAsync(line => line == "error: remove:1: no torrent with ID 1", Transfer);
+        Assert.Equal(["1:ctl.bin:-1", "1:ctl.bin:100", "1:ctl.bin:stopped", "1:ctl.bin:stopped", "1:ctl.bin:started", "1:ctl.bin:removed", "error: remove:1: no torrent with ID 1"], a.AllStdout);
+        await watch.ReadUntilAsync(line => line == "error: remove:1: no torrent with ID 1", Transfer);
+        Assert.Equal(a.AllStdout.Skip(1), watch.AllStdout); // watch starts from the snapshot (1:ctl.bin:100)
+    }
+
+    [Fact]
     public async Task Send_reports_errors_in_the_pipe_format_and_exits_1()
     {
         using var temp = new TempFolder();

@@ -133,10 +133,8 @@ public sealed class TorrentParseTests
             { "absolute component", Wrap(MultiFileInfo("d", 16_384, FileEntry(1, "/etc/passwd"))) },
             { "separator in component", Wrap(MultiFileInfo("d", 16_384, FileEntry(1, "a/../../b"))) },
             { "backslash in component", Wrap(MultiFileInfo("d", 16_384, FileEntry(1, "..\\..\\b"))) },
-            { "drive letter", Wrap(MultiFileInfo("d", 16_384, FileEntry(1, "C:", "x"))) },
             { "empty component", Wrap(MultiFileInfo("d", 16_384, FileEntry(1, "a", "", "b"))) },
             { "nul in component", Wrap(MultiFileInfo("d", 16_384, FileEntry(1, "a\0b"))) },
-            { "reserved name", Wrap(MultiFileInfo("d", 16_384, FileEntry(1, "CON.txt"))) },
             { "dot dot name", Wrap(SingleFileInfo("..")) },
             { "absolute name", Wrap(SingleFileInfo("/etc/passwd")) },
             { "empty name", Wrap(SingleFileInfo("")) },
@@ -164,6 +162,27 @@ public sealed class TorrentParseTests
         Assert.False(Torrent.TryParse(bytes, out var torrent, out var message));
         Assert.Null(torrent);
         Assert.Equal(error.Message, message);
+    }
+
+    [Fact]
+    public void Names_unsafe_only_on_windows_are_refused_there_and_are_ordinary_names_elsewhere()
+    {
+        byte[][] windowsOnly =
+        [
+            Wrap(MultiFileInfo("d", 16_384, FileEntry(1, "C:", "x"))),
+            Wrap(MultiFileInfo("d", 16_384, FileEntry(1, "CON.txt"))),
+            Wrap(SingleFileInfo("a:b.bin")),
+        ];
+        foreach (var bytes in windowsOnly)
+        {
+            Assert.Equal(!OperatingSystem.IsWindows(), Torrent.TryParse(bytes, out _, out _));
+        }
+
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal("a:b.bin", Torrent.Parse(windowsOnly[2]).Name);
+            Assert.Equal(["d", "C:", "x"], Torrent.Parse(windowsOnly[0]).Files[0].PathComponents);
+        }
     }
 
     [Fact]

@@ -29,19 +29,59 @@ public sealed class TorrentPathsTests
     [InlineData("/")]
     [InlineData("a/b")]
     [InlineData("..\\x")]
-    [InlineData("C:")]
     [InlineData("c:\\windows")]
     [InlineData("a\0b")]
     [InlineData("tab\there")]
-    [InlineData("NUL")]
-    [InlineData("com1.txt")]
-    [InlineData("LPT9")]
-    [InlineData("aux .log")]
     public void Resolve_rejects_unsafe_components(string component)
     {
         var error = Assert.Throws<MetainfoException>(() => TorrentPaths.Resolve(Root, ["ok", component]));
         Assert.False(string.IsNullOrWhiteSpace(error.Message));
     }
+
+    [Theory]
+    [InlineData("C:")]
+    [InlineData("c:x")]
+    [InlineData("a:b.bin")]
+    [InlineData("NUL")]
+    [InlineData("com1.txt")]
+    [InlineData("LPT9")]
+    [InlineData("aux .log")]
+    [InlineData("what?.txt")]
+    [InlineData("a<b")]
+    [InlineData("trailing.")]
+    [InlineData("trailing ")]
+    public void On_windows_drive_letters_colons_device_names_and_what_windows_drops_are_refused(string component) =>
+        Assert.NotNull(TorrentPaths.FindProblem(component, windows: true));
+
+    [Theory]
+    [InlineData("a:b.bin")]
+    [InlineData("C:")]
+    [InlineData("12:30 meeting.mp4")]
+    [InlineData("NUL")]
+    [InlineData("com1.txt")]
+    [InlineData("what?.txt")]
+    [InlineData("trailing.")]
+    public void On_linux_a_colon_or_a_windows_device_name_is_an_ordinary_name(string component) =>
+        Assert.Null(TorrentPaths.FindProblem(component, windows: false));
+
+    [Fact]
+    public void Resolve_follows_the_platform_the_node_runs_on_for_a_name_with_a_colon()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Throws<MetainfoException>(() => TorrentPaths.Resolve(Root, ["a:b.bin"]));
+            return;
+        }
+
+        Assert.Equal(Path.Combine(Path.GetFullPath(Root), "dir:1", "a:b.bin"), TorrentPaths.Resolve(Root, ["dir:1", "a:b.bin"]));
+    }
+
+    [Theory]
+    [InlineData("a:b/../../x")]
+    [InlineData("..")]
+    [InlineData("x:\\..\\..")]
+    public void A_colon_never_opens_a_way_out_of_the_root(string component) =>
+        Assert.Throws<MetainfoException>(() => TorrentPaths.Resolve(Root, ["a:b", component]));
 
     [Fact]
     public void Resolve_rejects_an_overlong_component() =>

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using TorrentActors.Actors;
 using TorrentActors.Actors.Remote;
+using TorrentActors.Client;
 using TorrentActors.Engine.Client;
 using TorrentActors.Node.Commands;
 using TorrentActors.Node.Hosting;

@@ -4,10 +4,9 @@ using System.Text.Json;
 using System.Text.Json.Serialization;
 using Akka.Actor;
 using Akka.Serialization;
-using TorrentActors.Actors.Serialization;
 using TorrentActors.Contracts.Remote;
 
-namespace TorrentActors.Actors.Remote;
+namespace TorrentActors.Client;
 
 /// <summary>
 /// JSON (System.Text.Json) for every <see cref="IRemoteProtocolMessage"/>, named by the short manifests of

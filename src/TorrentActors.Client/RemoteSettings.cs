@@ -1,6 +1,6 @@
 using TorrentActors.Contracts.Remote;
 
-namespace TorrentActors.Actors.Remote;
+namespace TorrentActors.Client;
 
 /// <summary>How a node (or a client) listens for remote control; defaults are safe: loopback only, no TLS.</summary>
 public sealed record RemoteSettings

@@ -3,11 +3,11 @@ using System.Runtime.Serialization;
 using System.Text;
 using Akka.Actor;
 using Akka.TestKit.Xunit2;
-using TorrentActors.Actors.Remote;
+using TorrentActors.Client;
 using TorrentActors.Contracts.Remote;
 using Xunit;
 
-namespace TorrentActors.Actors.Tests.Remote;
+namespace TorrentActors.Client.Tests;
 
 public sealed class RemoteProtocolSerializerTests : TestKit
 {
@@ -28,6 +28,7 @@ public sealed class RemoteProtocolSerializerTests : TestKit
         RemoteCommands.Unsubscribe.Instance,
         new RemoteReplies.TorrentAdded("file:/data/a", 4, "a", Hash),
         new RemoteReplies.CommandAccepted("stop:4"),
+        new RemoteReplies.CommandApplied("stop:4", 4, "a:b.bin", "stopped"),
         new RemoteReplies.CommandFailed("torrent:x", "no such file"),
         new RemoteReplies.StatusReport([new RemoteEvents.TorrentProgress(1, "a", -1, Hash, "stopped"), new RemoteEvents.TorrentProgress(2, "b:c", 100, Hash, "seeding")]),
         new RemoteReplies.Subscribed([]),
@@ -36,6 +37,7 @@ public sealed class RemoteProtocolSerializerTests : TestKit
         new RemoteEvents.TorrentCompleted(3, "c", Hash),
         new RemoteEvents.NodeError("bogus", "unknown command"),
         new RemoteEvents.TorrentRemoved(9),
+        new RemoteEvents.CommandAnswered(9, "a:b.bin", "removed", "remove:9"),
         new RemoteEvents.TorrentProgress(4, "d", 100, Hash, "elsewhere", new RemoteEvents.ReplicaInfo(2, true, [new("n1", 100, true, true), new("n2", 40, false, false)])),
         new RemoteEvents.ReplicaChanged(4, "d", "healed", "n2", "2 complete copies on n1, n3"),
     ];

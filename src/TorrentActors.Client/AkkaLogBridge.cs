@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging;
 using AkkaLogLevel = Akka.Event.LogLevel;
 using LogLevel = Microsoft.Extensions.Logging.LogLevel;
 
-namespace TorrentActors.Actors.Diagnostics;
+namespace TorrentActors.Client;
 
 /// <summary>
 /// Akka.Hosting's bridge from Akka's log events to Microsoft.Extensions.Logging, writing each event as its bare

@@ -5,17 +5,17 @@ using Akka.Hosting;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using TorrentActors.Actors.Diagnostics;
 using TorrentActors.Contracts.Remote;
 
-namespace TorrentActors.Actors.Remote;
+namespace TorrentActors.Client;
 
 /// <summary>The node is not there, does not answer, or refused us.</summary>
 public sealed class RemoteNodeException(string message, Exception? inner = null) : IOException(message, inner);
 
 /// <summary>
 /// A small actor system of its own (remoting on 127.0.0.1, any port, same serializer) that finds a node's gateway
-/// with <see cref="Identify"/> under a deadline and asks it commands. Used by <c>send</c>, <c>watch</c> and <c>status</c>.
+/// with <see cref="Identify"/> under a deadline and asks it commands. Used by <c>send</c>, <c>watch</c> and <c>status</c>,
+/// and by any .NET program that references this package.
 /// </summary>
 public sealed class RemoteClient : IAsyncDisposable
 {

@@ -3,10 +3,10 @@ using System.Runtime.InteropServices;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace TorrentActors.Actors.Serialization;
+namespace TorrentActors.Client;
 
 /// <summary>Bytes as one base64 string (System.Text.Json would write an array of numbers); shared by our JSON serializers.</summary>
-internal sealed class Base64BytesConverter : JsonConverter<ImmutableArray<byte>>
+public sealed class Base64BytesConverter : JsonConverter<ImmutableArray<byte>>
 {
     public override ImmutableArray<byte> Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
         ImmutableCollectionsMarshal.AsImmutableArray(reader.GetBytesFromBase64());

@@ -3,7 +3,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using Akka.Serialization;
 
-namespace TorrentActors.Actors.Remote;
+namespace TorrentActors.Client;
 
 /// <summary>
 /// Takes the place of Akka's Newtonsoft JSON serializer (identifier 1). Strict serialization only stops this
