@@ -45,30 +45,6 @@ public sealed class AddressBanTests
         Assert.Equal(0, leech.Status.BytesVerified);
     }
 
-    /// <summary>
-    /// A liar sends bad data for many pieces before its ban closes it (pieces already in flight fail after the ban):
-    /// the ban is logged once, not once per bad piece after the threshold.
-    /// </summary>
-    [Fact]
-    public async Task A_ban_is_logged_once_however_many_bad_pieces_the_liar_sent()
-    {
-        var (data, torrent) = TestData.Create("liar.bin", [("", 40 * 16 * 1024)], 16 * 1024);
-        using var _ = data;
-        var log = new Trackers.ListLogger();
-        await using var engine = new ClientEngine(new EngineSettings(), log);
-        await engine.StartAsync();
-        var leech = engine.Add(torrent, new TorrentSessionOptions { DownloadDirectory = data.Folder("leech") });
-        await leech.StartAsync();
-
-        var liar = await IncomingLiar.ConnectAsync(FreeLoopbackEndPoint(), engine.ListenEndPoint, torrent.InfoHash, torrent.PieceCount, "-XX0000-liar-loud-01"u8.ToArray());
-        await TransferTests.WaitForAsync(() => leech.BannedPeerCount == 1, Wait, () => $"banned {leech.BannedPeerCount}, blocks sent {liar.BlocksSent}");
-        await liar.Ended.WaitAsync(Wait);
-        await Task.Delay(500); // pieces still being checked when the liar was closed
-
-        Assert.True(HashFailures(log) > new EngineSettings().BanAfterHashFailures, $"only {HashFailures(log)} bad pieces: the liar did not get past the threshold");
-        Assert.Single(log.Warnings, w => w.Contains("banned", StringComparison.Ordinal));
-    }
-
     private static int HashFailures(Trackers.ListLogger log) => log.Warnings.Count(w => w.Contains("failed its hash", StringComparison.Ordinal));
 
     private static IPEndPoint FreeLoopbackEndPoint()
