@@ -14,17 +14,19 @@ namespace TorrentActors.EndToEnd.Tests;
 /// <summary>
 /// The withheld-last-block attack of issue 14 against the built node as a process: a peer sends every block of each
 /// 16 MiB piece but the last. The node's memory (VmRSS) may grow by at most the engine's cap on buffered piece data
-/// (<c>Engine:MaxBufferedPieceBytes</c>, set to 32 MiB here) plus a constant for the runtime, must stay within that
-/// constant of where it was once the peer has left (the buffers of the unfinished pieces in memory, at most the cap,
-/// stay with their pieces until they complete or the run ends), and the download then completes from an honest peer,
-/// byte-identical. With the cap raised out of the way (3.2 GiB) the node grew by 195 MiB here and this test failed.
+/// (<c>Engine:MaxBufferedPieceBytes</c>, set to 32 MiB here) plus a small constant for the runtime, must fall back to
+/// within 16 MiB of where it started within seconds once the peer has left (the pieces it left in memory go to disk
+/// and their buffers are dropped and collected), and the download then completes from an honest peer,
+/// byte-identical. With the cap raised out of the way (3.2 GiB) the node grew by 195 MiB here and this test failed;
+/// before unfinished pieces were spilled when their peer left, RSS stayed 39 MiB up (129 -> 168 MiB) and it failed.
 /// </summary>
 public sealed class PieceMemoryProcessTests(ITestOutputHelper output)
 {
     private const int PieceLength = 16 * 1024 * 1024;
     private const int Pieces = 12;
     private const long Cap = 32L * 1024 * 1024;
-    private const long Runtime = 64L * 1024 * 1024;
+    private const long Runtime = 48L * 1024 * 1024; // measured 6-30 MiB over the cap: block copies on their way to disk, young garbage
+    private const long Settled = 16L * 1024 * 1024;
     private static readonly TimeSpan Wait = TimeSpan.FromSeconds(120);
 
     [Fact]
@@ -62,8 +64,10 @@ public sealed class PieceMemoryProcessTests(ITestOutputHelper output)
 
         Assert.Equal(Pieces * ((PieceLength / PeerWireConstants.BlockSize) - 1), withheld);
         Assert.True(peak - baseline <= Cap + Runtime, $"RSS grew by {(peak - baseline) >> 20} MiB (from {baseline >> 20} MiB to {peak >> 20} MiB)");
-        await node.WaitUntilAsync(() => Rss(node.Id) - baseline <= Runtime, TimeSpan.FromSeconds(30), $"RSS to fall back near {baseline >> 20} MiB (now {Rss(node.Id) >> 20} MiB)");
-        output.WriteLine($"RSS: {baseline >> 20} MiB before, {peak >> 20} MiB at most during the attack, {Rss(node.Id) >> 20} MiB after the peer left");
+        output.WriteLine($"RSS: {baseline >> 20} MiB before, {peak >> 20} MiB at most during the attack, {Rss(node.Id) >> 20} MiB 3 s after the peer left");
+        var left = Environment.TickCount64;
+        await node.WaitUntilAsync(() => Rss(node.Id) - baseline <= Settled, TimeSpan.FromSeconds(20), $"RSS to fall back within {Settled >> 20} MiB of {baseline >> 20} MiB (now {Rss(node.Id) >> 20} MiB)");
+        output.WriteLine($"RSS: {Rss(node.Id) >> 20} MiB {(Environment.TickCount64 - left) / 1000.0:F1} s later");
 
         await using var honest = new ClientEngine(new EngineSettings());
         await honest.StartAsync();

@@ -123,6 +123,7 @@ public sealed partial class ClientEngine : ITorrentEngine
 
         _sessions.Clear();
         _stopping.Dispose();
+        PieceMemory.Dispose();
     }
 
     internal bool TryReserveConnection()

@@ -43,6 +43,13 @@ public sealed record EngineSettings
     /// </summary>
     public long MaxBufferedPieceBytes { get; init; } = 32L * 1024 * 1024;
 
+    /// <summary>
+    /// A piece in memory that has had no block for this long goes to disk: the blocks it has are written at their
+    /// offsets, its buffer is given back, and it completes from disk later. (One that no peer is asked for, because its
+    /// peers left or choked us, goes at once.)
+    /// </summary>
+    public TimeSpan PartialPieceIdleTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Most connected peers of one torrent; when full, a new peer takes the place of the idlest useless one (see <see cref="MaxConnections"/>).</summary>
     public int MaxPeersPerTorrent { get; init; } = 50;
 

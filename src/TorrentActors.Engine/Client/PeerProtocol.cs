@@ -47,7 +47,10 @@ internal sealed partial class PeerProtocol(Swarm swarm, RequestScheduler schedul
         }
     }
 
-    /// <summary>The peer left: its pieces no longer count as available, its requests go to others, its slot to a waiting peer.</summary>
+    /// <summary>
+    /// The peer left: its pieces no longer count as available, its requests go to others, its slot to a waiting peer,
+    /// and the pieces in memory that no one is asked for now go to disk (their memory is given back).
+    /// </summary>
     public void Closed(PeerConnection peer)
     {
         if (peer.PeerHas is { } has)
@@ -58,6 +61,7 @@ internal sealed partial class PeerProtocol(Swarm swarm, RequestScheduler schedul
         swarm.Picker.ReleasePeer(peer.Id);
         scheduler.RefillOthers(peer);
         choking.FillFreeSlots();
+        completion.SpillAbandoned(Environment.TickCount64);
     }
 
     public void Handle(PeerConnection peer, in PeerMessage message)

@@ -23,6 +23,8 @@ internal sealed partial class PieceCompletion(Swarm swarm, RequestScheduler sche
 
     private readonly Dictionary<int, Partial> _partials = new();
     private readonly List<int> _cancelBuffer = new();
+    private readonly List<(int Begin, int Length)> _rangeBuffer = new();
+    private readonly List<int> _spillBuffer = new();
 
     /// <summary>Pieces that are not complete yet, in memory or spilled.</summary>
     public int PartialPieces => _partials.Count;
@@ -41,9 +43,11 @@ internal sealed partial class PieceCompletion(Swarm swarm, RequestScheduler sche
         var size = swarm.Torrent.GetPieceSize(message.Index);
         if (!_partials.TryGetValue(message.Index, out var partial))
         {
-            partial = memory.TryReserve(size) ? new Partial(ArrayPool<byte>.Shared.Rent(size)) : new Partial(null);
+            partial = new Partial(memory.TryRent(size));
             _partials[message.Index] = partial;
         }
+
+        partial.LastBlock = peer.LastBlock;
 
         if (partial.Buffer is { } buffer)
         {
@@ -55,7 +59,7 @@ internal sealed partial class PieceCompletion(Swarm swarm, RequestScheduler sche
             message.Payload.CopyTo(block);
             var offset = (message.Index * swarm.Torrent.PieceLength) + message.Begin;
             var length = message.Length;
-            partial.Writes!.Add(run.Track(Task.Run(() => WriteBlock(offset, block, length))));
+            partial.Writes.Add(run.Track(Task.Run(() => WriteBlock(offset, block, length))));
         }
 
         peer.Downloaded += message.Length;
@@ -79,10 +83,41 @@ internal sealed partial class PieceCompletion(Swarm swarm, RequestScheduler sche
             }
             else
             {
-                var writes = partial.Writes!.ToArray();
+                var writes = partial.Writes.ToArray();
                 run.Track(VerifySpilledAsync(piece, writes, contributors));
             }
         }
+    }
+
+    /// <summary>
+    /// Spills the pieces in memory that nobody is filling: those no peer is asked for now (their peers left or
+    /// choked us) and those that had no block for <see cref="EngineSettings.PartialPieceIdleTimeout"/>. Their blocks
+    /// so far are written to disk at their offsets and the buffer goes back to the <see cref="PieceMemory"/>; the
+    /// piece can still complete later, from disk, like a piece that never fitted. Returns the pieces spilled.
+    /// </summary>
+    public int SpillAbandoned(long nowMs)
+    {
+        _spillBuffer.Clear();
+        if (swarm.Closed)
+        {
+            return 0; // the run is ending: its buffers are given back as they are
+        }
+
+        foreach (var (piece, partial) in _partials)
+        {
+            if (partial.Buffer is not null
+                && (swarm.Picker.PieceRequestCount(piece) == 0 || nowMs - partial.LastBlock >= swarm.Settings.PartialPieceIdleTimeout.TotalMilliseconds))
+            {
+                _spillBuffer.Add(piece);
+            }
+        }
+
+        foreach (var piece in _spillBuffer)
+        {
+            Spill(piece, _partials[piece]);
+        }
+
+        return _spillBuffer.Count;
     }
 
     /// <summary>Gives back the buffers of pieces left unfinished (the run ended); what was spilled stays on disk, unverified.</summary>
@@ -92,12 +127,44 @@ internal sealed partial class PieceCompletion(Swarm swarm, RequestScheduler sche
         {
             if (partial.Buffer is { } buffer)
             {
-                ArrayPool<byte>.Shared.Return(buffer);
-                memory.Release(swarm.Torrent.GetPieceSize(piece));
+                memory.Return(buffer, swarm.Torrent.GetPieceSize(piece));
             }
         }
 
         _partials.Clear();
+    }
+
+    /// <summary>The blocks of <paramref name="piece"/> received so far written from its buffer to disk (on the thread pool); from now on its blocks go to disk as they arrive.</summary>
+    private void Spill(int piece, Partial partial)
+    {
+        var buffer = partial.Buffer!;
+        partial.Buffer = null;
+        _rangeBuffer.Clear();
+        swarm.Picker.ReceivedRanges(piece, _rangeBuffer);
+        var ranges = _rangeBuffer.ToArray();
+        var start = piece * swarm.Torrent.PieceLength;
+        var size = swarm.Torrent.GetPieceSize(piece);
+        partial.Writes.Add(run.Track(Task.Run(() => WriteSpilled(start, buffer, size, ranges))));
+        Log.Spilled(swarm.Logger, swarm.InfoHashHex, piece, ranges.Sum(r => (long)r.Length));
+    }
+
+    private void WriteSpilled(long start, byte[] buffer, int size, (int Begin, int Length)[] ranges)
+    {
+        try
+        {
+            foreach (var (begin, length) in ranges)
+            {
+                storage.Write(start + begin, buffer.AsSpan(begin, length));
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            run.Fail($"writing at offset {start} failed: {e.Message}");
+        }
+        finally
+        {
+            memory.Return(buffer, size);
+        }
     }
 
     private void WriteBlock(long offset, byte[] block, int length)
@@ -167,8 +234,7 @@ internal sealed partial class PieceCompletion(Swarm swarm, RequestScheduler sche
         }
         finally
         {
-            ArrayPool<byte>.Shared.Return(buffer);
-            memory.Release(size);
+            memory.Return(buffer, size);
         }
     }
 
@@ -230,12 +296,15 @@ internal sealed partial class PieceCompletion(Swarm swarm, RequestScheduler sche
         }
     }
 
-    /// <summary>An unfinished piece: its buffer while it fits in memory, else (spilled) the writes of its blocks so far.</summary>
+    /// <summary>An unfinished piece: its buffer while it is in memory, and the disk writes of its blocks once it is not (spilled).</summary>
     private sealed class Partial(byte[]? buffer)
     {
-        public byte[]? Buffer { get; } = buffer;
+        public byte[]? Buffer { get; set; } = buffer;
 
-        public List<Task>? Writes { get; } = buffer is null ? new() : null;
+        public List<Task> Writes { get; } = new();
+
+        /// <summary>When its last block arrived (<see cref="Environment.TickCount64"/>).</summary>
+        public long LastBlock { get; set; }
     }
 
     private static partial class Log
@@ -245,5 +314,8 @@ internal sealed partial class PieceCompletion(Swarm swarm, RequestScheduler sche
 
         [LoggerMessage(9, LogLevel.Warning, "Torrent {InfoHash}: banned {EndPoint} after {Strikes} bad pieces")]
         public static partial void Banned(ILogger logger, string infoHash, string endPoint, int strikes);
+
+        [LoggerMessage(14, LogLevel.Debug, "Torrent {InfoHash}: piece {Piece} spilled to disk ({Bytes} bytes received so far, no peer filling it)")]
+        public static partial void Spilled(ILogger logger, string infoHash, int piece, long bytes);
     }
 }

@@ -159,7 +159,10 @@ internal sealed partial class SessionRun : IAsyncDisposable
         }
     }
 
-    /// <summary>Once a second: rates, peers closed that said nothing useful in time, idle or snub us, keep-alives, requests topped up, and the rechoke when due.</summary>
+    /// <summary>
+    /// Once a second: rates, peers closed that said nothing useful in time, idle or snub us, keep-alives, requests
+    /// topped up, pieces in memory that nobody fills spilled to disk, and the rechoke when due.
+    /// </summary>
     private void Tick(long now, long elapsedMs)
     {
         var toClose = new List<(PeerConnection Peer, string Reason)>();
@@ -199,6 +202,7 @@ internal sealed partial class SessionRun : IAsyncDisposable
             _swarm.DownloadRate = down;
             _swarm.UploadRate = up;
             _scheduler.FillAll();
+            _completion.SpillAbandoned(now);
             if (now - _lastChoke >= _swarm.Settings.ChokeInterval.TotalMilliseconds)
             {
                 _lastChoke = now;

@@ -87,6 +87,15 @@ public sealed partial class TorrentSession : ITorrentSession
         get { lock (_sync) { return StatusLocked(); } }
     }
 
+    /// <summary>The peer ids of the peers connected now, as ASCII (for tests: which clients got in).</summary>
+    internal IReadOnlyList<string> ConnectedPeerIds()
+    {
+        lock (_sync)
+        {
+            return _run?.Swarm.Peers.Select(p => System.Text.Encoding.ASCII.GetString(p.PeerId)).ToList() ?? [];
+        }
+    }
+
     /// <summary>Runs made and not yet ended (for tests: at most one, plus a failed one while it ends).</summary>
     internal int LiveRuns => Volatile.Read(ref _liveRuns);
 

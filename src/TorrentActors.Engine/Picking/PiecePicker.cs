@@ -310,6 +310,55 @@ public sealed class PiecePicker
         }
     }
 
+    /// <summary>Requests outstanding for blocks of <paramref name="piece"/>, over all peers (0 for a piece not started).</summary>
+    public int PieceRequestCount(int piece)
+    {
+        if (!_partial.TryGetValue(piece, out var partial))
+        {
+            return 0;
+        }
+
+        var n = 0;
+        foreach (var count in partial.RequestCounts)
+        {
+            n += count;
+        }
+
+        return n;
+    }
+
+    /// <summary>
+    /// The runs of consecutive blocks of <paramref name="piece"/> received so far, as (begin, length) in the piece,
+    /// added to <paramref name="output"/>; nothing for a piece not started.
+    /// </summary>
+    public void ReceivedRanges(int piece, List<(int Begin, int Length)> output)
+    {
+        if (!_partial.TryGetValue(piece, out var partial))
+        {
+            return;
+        }
+
+        var block = 0;
+        while (block < partial.BlockCount)
+        {
+            if (!partial.Received[block])
+            {
+                block++;
+                continue;
+            }
+
+            var first = block;
+            var length = 0;
+            while (block < partial.BlockCount && partial.Received[block])
+            {
+                length += partial.BlockLength(block);
+                block++;
+            }
+
+            output.Add((first * PeerWireConstants.BlockSize, length));
+        }
+    }
+
     public IEnumerable<BlockRequest> RequestsOutstanding(int peer)
     {
         if (!_requests.TryGetValue(peer, out var set))

@@ -89,6 +89,34 @@ public sealed class AdmissionTests
         Assert.False(keen.Closed.IsCompleted, "the peer that said it is interested was closed");
     }
 
+    /// <summary>
+    /// Full of peers that are all of use (each interested in our data), there is no one to evict: a new peer is refused
+    /// as "too many peers" (the torrent full) or "too many connections" (the engine full) and closed before we send
+    /// it anything, our handshake included, while the peers in keep their connections.
+    /// </summary>
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task When_full_of_useful_peers_a_new_peer_is_refused_and_closed_before_we_send_anything(bool engineFull)
+    {
+        var settings = engineFull ? new EngineSettings { MaxConnections = 2 } : new EngineSettings { MaxPeersPerTorrent = 2 };
+        await using var seeder = await Seeder.StartAsync(settings);
+        using var first = await seeder.ConnectAsync(1);
+        await first.SendAsync(PeerMessageKind.Interested);
+        using var second = await seeder.ConnectAsync(2);
+        await second.SendAsync(PeerMessageKind.Interested);
+        await seeder.WaitForPeersAsync(2);
+        await TransferTests.WaitForAsync(() => first.Unchoked && second.Unchoked, Wait, () => $"{first} {second}"); // both counted as interested
+
+        using var refused = await seeder.ConnectAsync(3);
+        await refused.Closed.WaitAsync(Wait);
+
+        Assert.Equal(0, refused.BytesReceived);
+        await Task.Delay(200);
+        Assert.False(first.Closed.IsCompleted || second.Closed.IsCompleted, "a useful peer was closed");
+        await seeder.WaitForPeersAsync(2);
+    }
+
     [Theory]
     [InlineData(false)]
     [InlineData(true)]

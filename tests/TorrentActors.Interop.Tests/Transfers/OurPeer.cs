@@ -19,9 +19,9 @@ public sealed class OurPeer : IAsyncDisposable
 
     public IPEndPoint EndPoint => Engine.ListenEndPoint;
 
-    public static async Task<OurPeer> StartAsync(Torrent torrent, string directory, bool verified = false)
+    public static async Task<OurPeer> StartAsync(Torrent torrent, string directory, bool verified = false, EngineSettings? settings = null)
     {
-        var engine = new ClientEngine(new EngineSettings());
+        var engine = new ClientEngine(settings ?? new EngineSettings());
         await engine.StartAsync();
         var session = engine.Add(torrent, new TorrentSessionOptions { DownloadDirectory = directory, DataVerified = verified });
         await session.StartAsync();
