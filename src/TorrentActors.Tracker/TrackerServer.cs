@@ -98,7 +98,8 @@ public sealed class TrackerServer : IAsyncDisposable
             kestrel.Limits.MaxConcurrentConnections = 10_000;
             kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(30);
             kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
-            kestrel.Listen(address, options.HttpPort);
+            // libtorrent's bare "Host: ::1:PORT" would be a 400 from Kestrel's parser: the guard brackets it first.
+            kestrel.Listen(address, options.HttpPort, listen => listen.Use(BareIPv6HostGuard.Wrap));
         });
         // Embedded: the host must not take over SIGINT/SIGTERM (the node or the tracker command owns them).
         builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedLifetime>();
