@@ -33,7 +33,10 @@ internal static class BareIPv6HostGuard
     public static ConnectionDelegate Wrap(ConnectionDelegate next) => async connection =>
     {
         var transport = connection.Transport;
-        var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: 64 * 1024, resumeWriterThreshold: 32 * 1024, useSynchronizationContext: false));
+        // Inline schedulers: each side's continuation runs on the thread that woke it, no extra hop through the thread
+        // pool per request (with the default ones the guard cost a fifth of the announces per second).
+        var pipe = new Pipe(new PipeOptions(readerScheduler: PipeScheduler.Inline, writerScheduler: PipeScheduler.Inline,
+            pauseWriterThreshold: 64 * 1024, resumeWriterThreshold: 32 * 1024, useSynchronizationContext: false));
         var pump = PumpAsync(transport.Input, pipe.Writer);
         connection.Transport = new DuplexPipe(pipe.Reader, transport.Output);
         try
