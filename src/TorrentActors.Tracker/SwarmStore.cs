@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Net;
 
 namespace TorrentActors.Tracker;
 
@@ -52,14 +53,17 @@ internal sealed class SwarmStore
     private readonly ConcurrentDictionary<Id20, Swarm> _swarms = new();
     private readonly ConcurrentDictionary<Id20, byte>? _allowed;
     private readonly TrackerOptions _options;
+    private readonly Action<AnnouncedPeer>? _announced;
     private readonly TimeProvider _clock;
     private readonly long _timeoutTicks;
     private int _peerCount;
     private int _torrentCount;
 
-    public SwarmStore(TrackerOptions options)
+    /// <param name="announced">Told of every announce recorded, <c>stopped</c> ones excepted, outside the swarm's lock.</param>
+    public SwarmStore(TrackerOptions options, Action<AnnouncedPeer>? announced = null)
     {
         _options = options;
+        _announced = announced;
         _clock = options.TimeProvider;
         _timeoutTicks = options.EffectivePeerTimeout.Ticks;
         if (options.AllowList is { } allow)
@@ -86,6 +90,17 @@ internal sealed class SwarmStore
     /// (starting at a random place in the swarm, the announcing peer left out).
     /// </summary>
     public AnnounceStatus Announce(in AnnounceRequest request, Span<TrackedPeer> selected, out int selectedCount, out SwarmCounts counts)
+    {
+        var status = Record(request, selected, out selectedCount, out counts);
+        if (status == AnnounceStatus.Ok && request.Event != AnnounceEvent.Stopped && _announced is { } announced)
+        {
+            announced(new AnnouncedPeer(request.InfoHash.ToInfoHash(), new IPEndPoint(request.Endpoint.ToAddress(), request.Endpoint.Port), request.Left == 0));
+        }
+
+        return status;
+    }
+
+    private AnnounceStatus Record(in AnnounceRequest request, Span<TrackedPeer> selected, out int selectedCount, out SwarmCounts counts)
     {
         selectedCount = 0;
         counts = default;

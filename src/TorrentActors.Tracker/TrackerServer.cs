@@ -49,13 +49,19 @@ public sealed class TrackerServer : IAsyncDisposable
     public bool Allow(InfoHash infoHash) => _store.Allow(Id20.From(infoHash));
 
     public static Task<TrackerServer> StartAsync(TrackerOptions options, CancellationToken cancellationToken = default) =>
-        StartAsync(options, loggerFactory: null, cancellationToken);
+        StartAsync(options, loggerFactory: null, peerAnnounced: null, cancellationToken);
+
+    public static Task<TrackerServer> StartAsync(TrackerOptions options, ILoggerFactory? loggerFactory, CancellationToken cancellationToken = default) =>
+        StartAsync(options, loggerFactory, peerAnnounced: null, cancellationToken);
 
     /// <summary>
     /// Starts both listeners. <paramref name="loggerFactory"/> (the embedding host's) receives the tracker's and
-    /// Kestrel's logs; null logs warnings and errors to stderr on its own.
+    /// Kestrel's logs; null logs warnings and errors to stderr on its own. <paramref name="peerAnnounced"/> is told of
+    /// every recorded announce but <c>stopped</c> (see <see cref="AnnouncedPeer"/>): the embedding node hands new peers to
+    /// its own sessions with it. It runs on the announce's thread and must be quick and must not throw.
     /// </summary>
-    public static async Task<TrackerServer> StartAsync(TrackerOptions options, ILoggerFactory? loggerFactory, CancellationToken cancellationToken = default)
+    public static async Task<TrackerServer> StartAsync(TrackerOptions options, ILoggerFactory? loggerFactory, Action<AnnouncedPeer>? peerAnnounced,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         if (options.HttpPort is < 0 or > 65535 || options.UdpPort is < 0 or > 65535)
@@ -69,7 +75,7 @@ public sealed class TrackerServer : IAsyncDisposable
         }
 
         var address = ParseHost(options.Host);
-        var store = new SwarmStore(options);
+        var store = new SwarmStore(options, peerAnnounced);
         var limiter = new AddressRateLimiter(options.RequestsPerSecondPerAddress, options.RequestBurstPerAddress, options.TimeProvider,
             options.ExemptLoopbackFromRateLimit);
         var files = options.TorrentDirectory is { } dir ? new TorrentFiles(dir) : null;
@@ -98,7 +104,8 @@ public sealed class TrackerServer : IAsyncDisposable
             kestrel.Limits.MaxConcurrentConnections = 10_000;
             kestrel.Limits.KeepAliveTimeout = TimeSpan.FromSeconds(30);
             kestrel.Limits.RequestHeadersTimeout = TimeSpan.FromSeconds(10);
-            kestrel.Listen(address, options.HttpPort);
+            // libtorrent's bare "Host: ::1:PORT" would be a 400 from Kestrel's parser: the guard brackets it first.
+            kestrel.Listen(address, options.HttpPort, listen => listen.Use(BareIPv6HostGuard.Wrap));
         });
         // Embedded: the host must not take over SIGINT/SIGTERM (the node or the tracker command owns them).
         builder.Services.AddSingleton<Microsoft.Extensions.Hosting.IHostLifetime, EmbeddedLifetime>();

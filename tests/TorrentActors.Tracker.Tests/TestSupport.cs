@@ -26,13 +26,16 @@ internal static class RawHttp
         public string? Failure => Bencoded.GetText("failure reason");
     }
 
-    public static async Task<Response> GetAsync(IPEndPoint server, string target)
+    public static Task<Response> GetAsync(IPEndPoint server, string target) => GetAsync(server, target, server.ToString());
+
+    /// <summary>A GET with the Host header exactly as given (a client's own rendering of the address, right or wrong).</summary>
+    public static async Task<Response> GetAsync(IPEndPoint server, string target, string host)
     {
-        using var client = new TcpClient();
+        using var client = new TcpClient(server.AddressFamily);
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(30));
         await client.ConnectAsync(server, cts.Token);
         var stream = client.GetStream();
-        var request = Encoding.ASCII.GetBytes($"GET {target} HTTP/1.1\r\nHost: {server}\r\nConnection: close\r\n\r\n");
+        var request = Encoding.ASCII.GetBytes($"GET {target} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
         await stream.WriteAsync(request, cts.Token);
         using var all = new MemoryStream();
         await stream.CopyToAsync(all, cts.Token);

@@ -246,8 +246,11 @@ public sealed class Torrent
                     }
                 }
 
+                // BEP 47: attr "p" marks a pad file. Pads of one length share one path (".pad/16384"), and none is on disk,
+                // so they are left out of the checks that two files never share a path or a folder.
+                var isPad = file.Get<BString>("attr") is { } attr && attr.Span.IndexOf((byte)'p') >= 0;
                 var relative = string.Join('/', components);
-                if (!seen.Add(relative))
+                if (!isPad && !seen.Add(relative))
                 {
                     throw new MetainfoException($"file '{relative}' is listed twice");
                 }
@@ -257,7 +260,7 @@ public sealed class Torrent
                     throw new MetainfoException($"the files add up to more than {MaxTotalLength} bytes");
                 }
 
-                files.Add(new TorrentFile([name, .. components], length, offset));
+                files.Add(new TorrentFile([name, .. components], length, offset) { IsPad = isPad });
                 offset += length;
             }
 

@@ -13,6 +13,8 @@ namespace TorrentActors.Engine.Storage;
 /// Maps a torrent's byte range onto its files under one folder (every path through
 /// <see cref="TorrentPaths.Resolve"/>), with positional reads and writes on cached handles.
 /// Files are created on first write; reading a missing file is a <see cref="FileNotFoundException"/>.
+/// BEP 47 pad files (<see cref="TorrentFile.IsPad"/>) never touch the disk: writes into them are dropped (the piece's
+/// hash, taken over the whole piece, already proved them zeros), reads give zeros, and they always count as present.
 /// Safe to use from many threads at once: each read or write holds the file's handle for the length of the call,
 /// and a handle that is replaced (a read-only one upgraded for a write) or closed is disposed only once the last
 /// call using it has returned.
@@ -52,7 +54,11 @@ public sealed class TorrentStorage : IDisposable
         {
             var inFile = offset + done - _offsets[file];
             var run = (int)Math.Min(data.Length - done, _torrent.Files[file].Length - inFile);
-            if (run > 0)
+            if (run > 0 && _torrent.Files[file].IsPad)
+            {
+                done += run;
+            }
+            else if (run > 0)
             {
                 var open = Acquire(file, write: true);
                 try
@@ -83,6 +89,14 @@ public sealed class TorrentStorage : IDisposable
             var run = (int)Math.Min(destination.Length - done, _torrent.Files[file].Length - inFile);
             if (run <= 0)
             {
+                file++;
+                continue;
+            }
+
+            if (_torrent.Files[file].IsPad)
+            {
+                destination.Slice(done, run).Clear();
+                done += run;
                 file++;
                 continue;
             }
@@ -138,6 +152,11 @@ public sealed class TorrentStorage : IDisposable
         var offset = piece * _torrent.PieceLength;
         foreach (var (file, fileOffset, _, length) in Segments(offset, _torrent.GetPieceSize(piece)))
         {
+            if (_torrent.Files[file].IsPad)
+            {
+                continue;
+            }
+
             var info = new FileInfo(_paths[file]);
             if (!info.Exists || info.Length < fileOffset + length)
             {
@@ -200,8 +219,12 @@ public sealed class TorrentStorage : IDisposable
         return trusted;
     }
 
-    /// <summary>The stamp (size and last write time) of every file, in the torrent's order.</summary>
-    public ImmutableArray<FileStamp> StampFiles() => [.. _paths.Select(FileStamp.Of)];
+    /// <summary>
+    /// The stamp (size and last write time) of every file, in the torrent's order; a pad file's is its length at time 0,
+    /// always the same, since it is never on disk.
+    /// </summary>
+    public ImmutableArray<FileStamp> StampFiles() =>
+        [.. _paths.Select((path, i) => _torrent.Files[i].IsPad ? new FileStamp(_torrent.Files[i].Length, 0) : FileStamp.Of(path))];
 
     /// <summary>The indexes of the files that hold part of <paramref name="piece"/> (empty files hold none).</summary>
     public IEnumerable<int> FilesOf(int piece) =>
@@ -344,7 +367,7 @@ public sealed class TorrentStorage : IDisposable
     {
         for (var i = 0; i < _paths.Length; i++)
         {
-            if (_torrent.Files[i].Length == 0 && !File.Exists(_paths[i]))
+            if (_torrent.Files[i] is { Length: 0, IsPad: false } && !File.Exists(_paths[i]))
             {
                 System.IO.Directory.CreateDirectory(Path.GetDirectoryName(_paths[i])!);
                 File.WriteAllBytes(_paths[i], []);

@@ -54,6 +54,8 @@ internal static class NodeHost
         if (trackerOptions is not null)
         {
             builder.Services.AddSingleton(trackerOptions);
+            builder.Services.AddSingleton(services => new TrackerPeerHandoff(services.GetRequiredService<ITorrentEngine>(),
+                services.GetRequiredService<EngineSettings>().AnnouncedPort, TimeProvider.System));
             builder.Services.AddSingleton<EmbeddedTrackerService>();
             builder.Services.AddHostedService(services => services.GetRequiredService<EmbeddedTrackerService>());
         }

@@ -29,7 +29,7 @@ public static partial class Protocol
         var deadline = DateTime.UtcNow + timeout;
         while (DateTime.UtcNow < deadline)
         {
-            var match = Regex.Match(node.Stderr, @"tracker (?<url>http://[0-9.]+:[0-9]+)/announce");
+            var match = Regex.Match(node.Stderr, @"tracker (?<url>http://(\[[0-9a-f:]+\]|[0-9.]+):[0-9]+)/announce");
             if (match.Success)
             {
                 return match.Groups["url"].Value;

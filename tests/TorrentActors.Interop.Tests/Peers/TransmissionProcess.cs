@@ -30,22 +30,26 @@ public sealed class TransmissionProcess : ExternalProcess
 
     public bool IsDone => File.Exists(DoneMarker);
 
-    /// <summary>Seeds content already present under <paramref name="directory"/> (transmission verifies it first).</summary>
-    public static TransmissionProcess Seed(string torrentPath, string directory, int? port = null) =>
-        Start(torrentPath, directory, port);
+    /// <summary>
+    /// Seeds content already present under <paramref name="directory"/> (transmission verifies it first).
+    /// <paramref name="bindAddressIPv4"/> <c>0.0.0.0</c> (transmission's default) leaves its tracker requests free to go
+    /// over IPv6: bound to 127.0.0.1 it pins curl to that address, and an announce to <c>[::1]</c> cannot connect.
+    /// </summary>
+    public static TransmissionProcess Seed(string torrentPath, string directory, int? port = null, string bindAddressIPv4 = "127.0.0.1") =>
+        Start(torrentPath, directory, port, bindAddressIPv4);
 
     /// <summary>Downloads into <paramref name="directory"/>, then keeps seeding; watch <see cref="IsDone"/> or the file.</summary>
     public static TransmissionProcess Download(string torrentPath, string directory, int? port = null) =>
-        Start(torrentPath, directory, port);
+        Start(torrentPath, directory, port, "127.0.0.1");
 
-    private static TransmissionProcess Start(string torrentPath, string directory, int? port)
+    private static TransmissionProcess Start(string torrentPath, string directory, int? port, string bindAddressIPv4)
     {
         var cli = ExternalTool.Require("transmission-cli", "transmission-cli");
         var listen = port ?? FreePort.Tcp();
         var config = System.IO.Directory.CreateTempSubdirectory("ta-tr-").FullName;
         var settings = new Dictionary<string, object>
         {
-            ["bind-address-ipv4"] = "127.0.0.1",
+            ["bind-address-ipv4"] = bindAddressIPv4,
             ["bind-address-ipv6"] = "::1",
             ["dht-enabled"] = false,
             ["lpd-enabled"] = false,

@@ -10,8 +10,46 @@ public sealed class OurTrackerInteropTests
 {
     private static readonly TimeSpan TransferTimeout = TimeSpan.FromSeconds(120);
 
-    private static Task<TrackerServer> StartTrackerAsync() =>
-        TrackerServer.StartAsync(new TrackerOptions { HttpPort = 0, UdpPort = 0, Interval = TimeSpan.FromSeconds(30), MinInterval = TimeSpan.FromSeconds(5) });
+    private static Task<TrackerServer> StartTrackerAsync(string host = "127.0.0.1") =>
+        TrackerServer.StartAsync(new TrackerOptions
+        {
+            Host = host, HttpPort = 0, UdpPort = 0, Interval = TimeSpan.FromSeconds(30), MinInterval = TimeSpan.FromSeconds(5),
+        });
+
+    [SkippableFact]
+    public async Task Libtorrent_peers_on_the_IPv6_loopback_find_each_other_through_our_tracker_on_it()
+    {
+        // libtorrent writes "Host: ::1:PORT" (no brackets) for http://[::1]:PORT/announce, and learns its peers from peers6.
+        ExternalTool.RequireLibtorrentPython();
+        using var temp = new TempFolder();
+        var source = RandomFile.Create(Path.Combine(temp.Folder("seed"), "six.bin"), 3 * 1024 * 1024 + 9, seed: 14);
+        await using var tracker = await StartTrackerAsync("::1");
+        Assert.StartsWith("http://[::1]:", tracker.AnnounceUri.ToString(), StringComparison.Ordinal);
+        var torrent = await MktorrentTool.CreateAsync(source, temp.Combine("six.torrent"), tracker.AnnounceUri, pieceLengthExponent: 16);
+
+        await using var seeder = LibtorrentProcess.Seed(temp.Combine("six.torrent"), temp.Folder("seed"), address: "::1");
+        await TrackerProbe.WaitForSeedersAsync(tracker.AnnounceUri, torrent.InfoHash, 1, TimeSpan.FromSeconds(60), seeder);
+        await using var leecher = LibtorrentProcess.Download(temp.Combine("six.torrent"), temp.Folder("leech"), address: "::1");
+
+        var exit = await leecher.WaitForExitAsync(TransferTimeout);
+        Assert.True(exit == 0, leecher.Describe() + "\n" + seeder.Describe());
+        Assert.True(ExternalProcess.FilesAreEqual(source, Path.Combine(temp.Folder("leech"), "six.bin")), leecher.Describe());
+    }
+
+    [SkippableFact]
+    public async Task Transmission_announces_over_IPv6_to_our_tracker_on_the_IPv6_loopback()
+    {
+        ExternalTool.Require("transmission-cli", "transmission-cli");
+        using var temp = new TempFolder();
+        var source = RandomFile.Create(Path.Combine(temp.Folder("seed"), "six.bin"), 1024 * 1024 + 3, seed: 15);
+        await using var tracker = await StartTrackerAsync("::1");
+        var torrent = await MktorrentTool.CreateAsync(source, temp.Combine("six.torrent"), tracker.AnnounceUri, pieceLengthExponent: 16);
+
+        await using var seeder = TransmissionProcess.Seed(temp.Combine("six.torrent"), temp.Folder("seed"), bindAddressIPv4: "0.0.0.0");
+
+        await TrackerProbe.WaitForSeedersAsync(tracker.AnnounceUri, torrent.InfoHash, 1, TimeSpan.FromSeconds(60), seeder);
+        Assert.Equal(1, tracker.PeerCount);
+    }
 
     [SkippableFact]
     public async Task Aria2c_finds_an_aria2c_seeder_through_our_http_tracker()
