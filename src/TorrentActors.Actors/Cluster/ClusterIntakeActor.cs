@@ -2,6 +2,7 @@ using System.Globalization;
 using Akka.Actor;
 using Akka.Event;
 using TorrentActors.Actors.Monitoring;
+using TorrentActors.Actors.Patrons;
 using TorrentActors.Contracts;
 using TorrentActors.Contracts.Instructions;
 using TorrentActors.Contracts.Output;
@@ -29,6 +30,8 @@ public sealed class ClusterIntakeActor : ReceiveActor
         var node = membership.NodeName;
         var noAnswer = string.Create(CultureInfo.InvariantCulture, $"the cluster did not answer in {settings.AnswerTimeout.TotalSeconds:0.#} s");
 
+        // The catalog's keeper gives a cluster torrent its ID (in the order it takes the commands), not this member.
+        Receive<ReserveId>(_ => { });
         Receive<TorrentCommands.OpenTorrent>(open =>
         {
             var torrent = open.Torrent;

@@ -5,6 +5,7 @@ using TorrentActors.Actors.Lifetime;
 using TorrentActors.Actors.Making;
 using TorrentActors.Actors.Monitoring;
 using TorrentActors.Actors.Output;
+using TorrentActors.Actors.Patrons;
 using TorrentActors.Contracts;
 using TorrentActors.Contracts.Input;
 using TorrentActors.Contracts.Instructions;
@@ -22,7 +23,12 @@ public sealed record ParserRoutes(IActorRef Maker, IActorRef HttpFetcher, IActor
 /// </summary>
 public sealed record RemoteCommandReceived(RemoteCommands.IRemoteCommand Command, RequestId Request);
 
-/// <summary>Thin actor over <see cref="InstructionParser"/>: routes each instruction, answers errors on stdout.</summary>
+/// <summary>
+/// Thin actor over <see cref="InstructionParser"/>: routes each instruction, answers errors on stdout. A command that
+/// adds a torrent (<c>file:</c>, <c>torrent:</c>) first has the intake reserve its ID (<see cref="ReserveId"/>), so IDs
+/// follow the order commands arrive in, whichever command's work finishes first; a line from stdin gets a request of its
+/// own for that.
+/// </summary>
 public sealed class ParserActor : ReceiveActor
 {
     public ParserActor(NodeActorSettings settings, ParserRoutes routes)
@@ -56,8 +62,28 @@ public sealed class ParserActor : ReceiveActor
             InstructionCommands.ReportStatus => routes.Monitor,
             _ => null,
         };
-        target?.Tell(result.Instruction);
+        if (target is null || result.Instruction is not { } parsed)
+        {
+            return;
+        }
+
+        // A command that adds a torrent has its ID reserved before its work starts (a stdin line gets a request for it).
+        InstructionCommands.IInstruction? adding = parsed switch
+        {
+            InstructionCommands.SeedPath seed => seed with { Request = Own(seed.Request) },
+            InstructionCommands.FetchTorrentUrl url => url with { Request = Own(url.Request) },
+            InstructionCommands.FetchTorrentFile file => file with { Request = Own(file.Request) },
+            _ => null,
+        };
+        if (adding is not null)
+        {
+            routes.Intake.Tell(new ReserveId(adding.Request));
+        }
+
+        target.Tell(adding ?? parsed);
     }
+
+    private static RequestId Own(RequestId request) => request.IsNone ? RequestId.New() : request;
 }
 
 public static class ParserActorHosting

@@ -71,6 +71,7 @@ public sealed class PatronsActor : ReceiveActor, IWithUnboundedStash
     private readonly IActorRef _stdout;
     private readonly ResumeStore _resume;
     private readonly bool _answers;
+    private readonly IdReservations _ids = new();
     private IActorRef _journal = ActorRefs.Nobody;
     private RegistryState _registry = RegistryState.Empty;
     private bool _restored;
@@ -121,6 +122,18 @@ public sealed class PatronsActor : ReceiveActor, IWithUnboundedStash
                 Stash.UnstashAll();
             }
         });
+        Receive<ReserveId>(reserve =>
+        {
+            // The registry's next ID is known only once the journal is read.
+            if (!_restored)
+            {
+                Stash.Stash();
+                return;
+            }
+
+            _ids.Reserve(reserve.Request, _registry.NextId, DateTime.UtcNow);
+        });
+        Receive<NodeOutputs.Error>(error => _ids.Release(error.Request));
         Receive<TorrentCommands.OpenTorrent>(open => WhenWritable(() => Open(open)));
         Receive<InstructionCommands.StopTorrent>(stop => WhenWritable(() => Route(stop.Id, new RegistryCommands.Stop(stop.Id.Value), stop)));
         Receive<InstructionCommands.StartTorrent>(start => WhenWritable(() => Route(start.Id, new RegistryCommands.Start(start.Id.Value), start)));
@@ -200,6 +213,8 @@ public sealed class PatronsActor : ReceiveActor, IWithUnboundedStash
     /// <summary>The journal child behind a back-off supervisor that restarts it when it stops (after a failed write).</summary>
     protected override void PreStart()
     {
+        // A command whose work failed (its error line) never uses the ID reserved for it.
+        Context.System.EventStream.Subscribe(Self, typeof(NodeOutputs.Error));
         var options = Backoff.OnStop(RegistryJournalActor.Props(_settings, Self), "journal", _settings.RestartMinBackoff, _settings.RestartMaxBackoff, 0.2, -1);
         _journal = Context.ActorOf(BackoffSupervisor.Props(options), JournalName);
     }
@@ -249,6 +264,9 @@ public sealed class PatronsActor : ReceiveActor, IWithUnboundedStash
             return;
         }
 
+        // The cluster's ID, else the one reserved as the command arrived, else the next (taken only if the add is accepted).
+        var reserved = open.AssignedId is null ? _ids.Claim(open.Request) : null;
+        var given = open.AssignedId?.Value ?? reserved;
         var add = new RegistryCommands.Add(
             open.Torrent.Name,
             open.Torrent.InfoHash.ToHex(),
@@ -256,13 +274,23 @@ public sealed class PatronsActor : ReceiveActor, IWithUnboundedStash
             open.DataDirectory,
             open.SeededInPlace,
             open.Command,
-            open.AssignedId?.Value,
+            given ?? _ids.Peek(_registry.NextId),
             open.ClusterCopy);
         var decision = RegistryState.Decide(_registry, add);
         if (decision.Refusal is { } refusal)
         {
+            if (reserved is { } unused)
+            {
+                _ids.Forgo(unused);
+            }
+
             _monitor.Tell(new NodeOutputs.Error(open.Command, refusal, open.Request));
             return;
+        }
+
+        if (given is null)
+        {
+            _ids.Take(_registry.NextId);
         }
 
         Write(

@@ -10,7 +10,10 @@ public static class RegistryCommands
     {
     }
 
-    /// <summary>Add a torrent under the next ID, or under <paramref name="AssignedId"/> when the cluster's catalog gave one.</summary>
+    /// <summary>
+    /// Add a torrent under <paramref name="AssignedId"/> (the cluster catalog's, or the one the patrons took as its
+    /// command arrived), or else under the next ID.
+    /// </summary>
     public sealed record Add(
         string Name,
         string InfoHash,
