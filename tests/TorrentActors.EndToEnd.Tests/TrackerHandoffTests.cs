@@ -52,7 +52,9 @@ public partial class TrackerHandoffTests
 
         Assert.True(connected < TimeSpan.FromSeconds(5),
             $"transmission announced {announcedAt.TotalSeconds:0.0} s after its start and was dialled only {connected.TotalSeconds:0.0} s later\n{leecher.Describe()}");
-        Assert.True(receiving < TimeSpan.FromSeconds(15),
+        // Transmission asks for data only at its own rechoke (some 8-10 s after the connection here, 15 s once under
+        // a loaded CI run): the bound is on it, not on the node, which the line above holds to 5 s.
+        Assert.True(receiving < TimeSpan.FromSeconds(30),
             $"transmission announced {announcedAt.TotalSeconds:0.0} s after its start and received only {receiving.TotalSeconds:0.0} s later\n{leecher.Describe()}");
         await leecher.WaitUntilAsync(() => leecher.IsDone, TimeSpan.FromSeconds(120), "transmission's download");
         Assert.True(ExternalProcess.FilesAreEqual(data, Path.Combine(temp.Path, "tr", "handed.bin")), leecher.Describe());

@@ -2,7 +2,7 @@ using TorrentActors.Contracts;
 
 namespace TorrentActors.Actors.Patrons;
 
-/// <summary>Take the next torrent ID now for the command of <paramref name="Request"/>, whose torrent is added later.</summary>
+/// <summary>Hold a place in the order of IDs for the command of <paramref name="Request"/>, whose torrent is added later.</summary>
 /// <remarks>
 /// The parser sends it as a <c>file:</c> or <c>torrent:</c> command arrives, before the command's work (making,
 /// fetching) starts, so IDs follow the order of arrival however long each command's work takes.
@@ -10,13 +10,13 @@ namespace TorrentActors.Actors.Patrons;
 public sealed record ReserveId(RequestId Request);
 
 /// <summary>
-/// The node's IDs in the order commands arrive: one counter for IDs taken early (<see cref="Reserve"/>, as a command
-/// arrives) and IDs taken when a torrent is added without one (<see cref="Take"/>). The torrent of a reserved command
-/// claims its ID when it is added. The ID of a command that fails is never given to a later command, except that the
-/// counter steps back over released IDs at its top (no later command has taken one): commands sent one at a time stay
-/// numbered 1, 2, 3 whatever fails between them, and a failure amid commands sent together leaves a gap. Bounded: at most
-/// <see cref="MaxHeld"/> IDs are held, each for at most <see cref="HoldFor"/> (a command still working after that
-/// gets a new ID when its torrent is added). Not thread safe: the patrons actor owns it.
+/// The node's IDs in the order commands arrive. Commands that add a torrent hold a place as they arrive
+/// (<see cref="Reserve"/>); a torrent is numbered when it is added (<see cref="Claim"/>, or <see cref="Take"/> for one
+/// that held no place), and every command that arrived before it and is still working is numbered first, below it.
+/// A command that fails before a later one was numbered leaves no trace; one that fails after leaves a gap (its number
+/// is never given to another torrent), except that the counter steps back over given-up numbers at its top. Bounded: at
+/// most <see cref="MaxHeld"/> places, each for at most <see cref="HoldFor"/> (a command still working after that is
+/// numbered when its torrent is added, as one that held no place). Not thread safe: the patrons actor owns it.
 /// </summary>
 internal sealed class IdReservations
 {
@@ -24,66 +24,111 @@ internal sealed class IdReservations
 
     public static readonly TimeSpan HoldFor = TimeSpan.FromHours(1);
 
-    private readonly Dictionary<RequestId, (int Id, DateTime At)> _held = [];
-    private readonly Queue<RequestId> _order = new();
-    private readonly HashSet<int> _released = [];
+    private readonly LinkedList<Place> _places = new();
+    private readonly Dictionary<RequestId, LinkedListNode<Place>> _byRequest = [];
+    private readonly HashSet<int> _givenUp = [];
     private int _next;
 
-    public int Held => _held.Count;
+    public int Held => _byRequest.Count;
 
-    /// <summary>The ID <see cref="Take"/> would give now, not taken.</summary>
-    public int Peek(int registryNext) => Math.Max(_next, registryNext);
-
-    /// <summary>The next ID: above every ID taken before and at least the registry's next.</summary>
-    public int Take(int registryNext)
+    public void Reserve(RequestId request, DateTime now)
     {
-        var id = Peek(registryNext);
-        _next = id + 1;
-        _released.Clear(); // every released ID is below this one, never to be given
-        return id;
-    }
-
-    public void Reserve(RequestId request, int registryNext, DateTime now)
-    {
-        if (request.IsNone || _held.ContainsKey(request))
+        if (request.IsNone || _byRequest.ContainsKey(request))
         {
             return;
         }
 
-        _held[request] = (Take(registryNext), now);
-        _order.Enqueue(request);
+        _byRequest[request] = _places.AddLast(new Place(now));
         Expire(now);
     }
 
-    /// <summary>The ID reserved for <paramref name="request"/>, now given up by the reservations; null if none is held.</summary>
-    public int? Claim(RequestId request) => _held.Remove(request, out var held) ? held.Id : null;
+    /// <summary>
+    /// The ID of the torrent of <paramref name="request"/>: the commands that arrived before it and are still working
+    /// are numbered first. Null when <paramref name="request"/> holds no place.
+    /// </summary>
+    public int? Claim(RequestId request, int registryNext)
+    {
+        if (!_byRequest.Remove(request, out var node))
+        {
+            return null;
+        }
 
-    /// <summary>The command of <paramref name="request"/> failed: its ID is not given, unless no later one was taken.</summary>
+        for (var earlier = _places.First; earlier != node; earlier = earlier!.Next)
+        {
+            earlier!.Value.Id ??= Next(registryNext);
+        }
+
+        var id = node.Value.Id ?? Next(registryNext);
+        _places.Remove(node);
+        return id;
+    }
+
+    /// <summary>The ID <see cref="Take"/> would give now.</summary>
+    public int Peek(int registryNext) => Math.Max(_next, registryNext) + _places.Count(p => p.Id is null);
+
+    /// <summary>The ID of a torrent that held no place: after every command still working.</summary>
+    public int Take(int registryNext)
+    {
+        foreach (var place in _places.Where(p => p.Id is null))
+        {
+            place.Id = Next(registryNext);
+        }
+
+        return Next(registryNext);
+    }
+
+    /// <summary>The command of <paramref name="request"/> failed.</summary>
     public void Release(RequestId request)
     {
-        if (_held.Remove(request, out var held))
+        if (_byRequest.Remove(request, out var node))
         {
-            Forgo(held.Id);
+            _places.Remove(node);
+            GiveUp(node.Value.Id);
         }
     }
 
-    /// <summary>A claimed <paramref name="id"/> whose torrent was refused: not given, unless no later one was taken.</summary>
-    public void Forgo(int id)
+    /// <summary>A number that will not be given (its torrent was refused); the counter steps back over it if it is the top.</summary>
+    public void GiveUp(int? id)
     {
-        _released.Add(id);
-        while (_released.Remove(_next - 1))
+        if (id is not { } number)
+        {
+            return;
+        }
+
+        _givenUp.Add(number);
+        while (_givenUp.Remove(_next - 1))
         {
             _next--;
         }
     }
 
+    private int Next(int registryNext)
+    {
+        var id = Math.Max(_next, registryNext);
+        _next = id + 1;
+        _givenUp.Clear(); // every number given up so far is below this one now, never to be given
+        return id;
+    }
+
     private void Expire(DateTime now)
     {
-        while (_order.TryPeek(out var oldest)
-            && (!_held.TryGetValue(oldest, out var held) || now - held.At > HoldFor || _held.Count > MaxHeld))
+        while (_places.First is { } oldest && (now - oldest.Value.At > HoldFor || _places.Count > MaxHeld))
         {
-            _order.Dequeue();
-            _held.Remove(oldest);
+            _places.RemoveFirst();
+            foreach (var stale in _byRequest.Where(pair => pair.Value == oldest).Select(pair => pair.Key).ToList())
+            {
+                _byRequest.Remove(stale);
+            }
+
+            GiveUp(oldest.Value.Id);
         }
+    }
+
+    private sealed class Place(DateTime at)
+    {
+        public DateTime At { get; } = at;
+
+        /// <summary>Set once a command that arrived later was numbered first.</summary>
+        public int? Id { get; set; }
     }
 }

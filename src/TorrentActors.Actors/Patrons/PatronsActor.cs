@@ -122,17 +122,8 @@ public sealed class PatronsActor : ReceiveActor, IWithUnboundedStash
                 Stash.UnstashAll();
             }
         });
-        Receive<ReserveId>(reserve =>
-        {
-            // The registry's next ID is known only once the journal is read.
-            if (!_restored)
-            {
-                Stash.Stash();
-                return;
-            }
-
-            _ids.Reserve(reserve.Request, _registry.NextId, DateTime.UtcNow);
-        });
+        // Taken at once, even while the journal is read: the command's error may come before the registry is restored.
+        Receive<ReserveId>(reserve => _ids.Reserve(reserve.Request, DateTime.UtcNow));
         Receive<NodeOutputs.Error>(error => _ids.Release(error.Request));
         Receive<TorrentCommands.OpenTorrent>(open => WhenWritable(() => Open(open)));
         Receive<InstructionCommands.StopTorrent>(stop => WhenWritable(() => Route(stop.Id, new RegistryCommands.Stop(stop.Id.Value), stop)));
@@ -265,7 +256,7 @@ public sealed class PatronsActor : ReceiveActor, IWithUnboundedStash
         }
 
         // The cluster's ID, else the one reserved as the command arrived, else the next (taken only if the add is accepted).
-        var reserved = open.AssignedId is null ? _ids.Claim(open.Request) : null;
+        var reserved = open.AssignedId is null ? _ids.Claim(open.Request, _registry.NextId) : null;
         var given = open.AssignedId?.Value ?? reserved;
         var add = new RegistryCommands.Add(
             open.Torrent.Name,
@@ -279,10 +270,7 @@ public sealed class PatronsActor : ReceiveActor, IWithUnboundedStash
         var decision = RegistryState.Decide(_registry, add);
         if (decision.Refusal is { } refusal)
         {
-            if (reserved is { } unused)
-            {
-                _ids.Forgo(unused);
-            }
+            _ids.GiveUp(reserved);
 
             _monitor.Tell(new NodeOutputs.Error(open.Command, refusal, open.Request));
             return;
