@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using TorrentActors.Engine.Client;
 using TorrentActors.Engine.Metainfo;
 using TorrentActors.Engine.PeerWire;
@@ -164,42 +162,23 @@ public sealed class AdmissionTests
         await seed.StartAsync();
         await leech.StartAsync();
 
-        var sockets = new ConcurrentBag<Socket>();
-        try
-        {
-            var from = IPAddress.Parse(attacker);
-            var full = new byte[Handshake.Length];
-            await Parallel.ForEachAsync(Enumerable.Range(0, 2300), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
+        await using var attack = await HostileSockets.OpenAsync(
+            IPAddress.Parse(attacker),
+            seeder.ListenEndPoint,
+            idle: 2000,
+            halfOpen: 300,
+            i =>
             {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                sockets.Add(socket);
-                socket.Bind(new IPEndPoint(from, 0));
                 var hello = new byte[Handshake.Length];
                 new Handshake(torrent.InfoHash, System.Text.Encoding.ASCII.GetBytes($"-XX0000-idle{i:D8}"), false, false).Encode(hello);
-                try
-                {
-                    await socket.ConnectAsync(seeder.ListenEndPoint, ct);
-                    await socket.SendAsync(i < 2000 ? hello : hello.AsMemory(0, 30), ct); // the last 300 never finish the handshake
-                }
-                catch (SocketException)
-                {
-                    // refused or closed by the engine: the defence working
-                }
+                return hello;
             });
 
-            var watch = Stopwatch.StartNew();
-            leech.AddPeer(seeder.ListenEndPoint);
-            await TransferTests.WaitForAsync(() => leech.Status.PeerCount > 0, TimeSpan.FromSeconds(5), () => $"no connection after {watch.Elapsed}: {leech.Status}, seeder {seed.Status}");
-            await TransferTests.WaitForAsync(() => leech.Status.State == TorrentState.Seeding, TimeSpan.FromSeconds(60), () => leech.Status.ToString());
-            TransferTests.AssertSameFiles(torrent, data.Seed, Path.Combine(data.Root, "leech"));
-        }
-        finally
-        {
-            foreach (var socket in sockets)
-            {
-                socket.Dispose();
-            }
-        }
+        var watch = Stopwatch.StartNew();
+        leech.AddPeer(seeder.ListenEndPoint);
+        await TransferTests.WaitForAsync(() => leech.Status.PeerCount > 0, TimeSpan.FromSeconds(5), () => $"no connection after {watch.Elapsed}: {leech.Status}, seeder {seed.Status}");
+        await TransferTests.WaitForAsync(() => leech.Status.State == TorrentState.Seeding, TimeSpan.FromSeconds(60), () => leech.Status.ToString());
+        TransferTests.AssertSameFiles(torrent, data.Seed, Path.Combine(data.Root, "leech"));
     }
 
     /// <summary>A started engine seeding a small torrent, and scripted peers that connect to it.</summary>

@@ -1,7 +1,5 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using TorrentActors.Engine.Client;
 using TorrentActors.Engine.PeerWire;
 using TorrentActors.Interop.Tests.Peers;
@@ -36,41 +34,23 @@ public sealed class AdmissionInteropTests
         await using var ours = await OurPeer.StartAsync(torrent, temp.Folder("seed"), settings: settings);
         await TrackerProbe.WaitForSeedersAsync(tracker.AnnounceUri, torrent.InfoHash, 1, TimeSpan.FromSeconds(60));
 
-        var sockets = new ConcurrentBag<Socket>();
-        try
-        {
-            var from = IPAddress.Parse(attacker);
-            await Parallel.ForEachAsync(Enumerable.Range(0, 2300), new ParallelOptions { MaxDegreeOfParallelism = 16 }, async (i, ct) =>
+        await using var attack = await HostileSockets.OpenAsync(
+            IPAddress.Parse(attacker),
+            ours.EndPoint,
+            idle: 2000,
+            halfOpen: 300,
+            i =>
             {
-                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
-                sockets.Add(socket);
-                socket.Bind(new IPEndPoint(from, 0));
                 var hello = new byte[Handshake.Length];
                 new Handshake(torrent.InfoHash, System.Text.Encoding.ASCII.GetBytes($"-XX0000-idle{i:D8}"), false, false).Encode(hello);
-                try
-                {
-                    await socket.ConnectAsync(ours.EndPoint, ct);
-                    await socket.SendAsync(i < 2000 ? hello : hello.AsMemory(0, 30), ct); // the last 300 never finish the handshake
-                }
-                catch (SocketException)
-                {
-                    // refused or closed by the engine: the defence working
-                }
+                return hello;
             });
 
-            var watch = Stopwatch.StartNew();
-            await using var aria2 = Aria2Process.Leech(temp.Combine("attacked.torrent"), temp.Folder("leech"));
-            await ours.WaitAsync(() => HasAria2(ours.Session), TimeSpan.FromSeconds(5), $"aria2c to connect (after {watch.Elapsed})");
-            Assert.True(await aria2.WaitForExitAsync(Timeout) == 0, aria2.Describe());
-            Assert.True(ExternalProcess.FilesAreEqual(source, Path.Combine(temp.Folder("leech"), "attacked.bin")), aria2.Describe());
-        }
-        finally
-        {
-            foreach (var socket in sockets)
-            {
-                socket.Dispose();
-            }
-        }
+        var watch = Stopwatch.StartNew();
+        await using var aria2 = Aria2Process.Leech(temp.Combine("attacked.torrent"), temp.Folder("leech"));
+        await ours.WaitAsync(() => HasAria2(ours.Session), TimeSpan.FromSeconds(5), $"aria2c to connect (after {watch.Elapsed})");
+        Assert.True(await aria2.WaitForExitAsync(Timeout) == 0, aria2.Describe());
+        Assert.True(ExternalProcess.FilesAreEqual(source, Path.Combine(temp.Folder("leech"), "attacked.bin")), aria2.Describe());
     }
 
     /// <summary>An aria2c peer (peer id <c>A2-...</c>) is connected to the session.</summary>
